@@ -1,0 +1,81 @@
+"""Aggregate states rebuilt from the log, kept in a bounded in-process cache.
+
+The cache may be stale when another intake process wrote since; that is safe because every
+append is conditional on the aggregate's last sequence (a stale state makes the append fail and
+the state is re-read), and refusals based on a cached reference are re-checked against the log.
+Aggregates that do not exist are never cached, so "not found" is always fresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from weakref import WeakValueDictionary
+
+from shared.bus.eventlog import EventLog
+from shared.events.base import AggregateRef
+from shared.events.envelope import StoredEvent
+from services.intake.domain.state import AggregateState, apply_stored
+
+
+class AggregateStore:
+    """Loads aggregate states from the log, caches them, and hands out per-aggregate locks."""
+
+    def __init__(self, log: EventLog, *, capacity: int = 200_000) -> None:
+        self._log = log
+        self._capacity = capacity
+        self._cache: OrderedDict[AggregateRef, AggregateState] = OrderedDict()
+        self._locks: WeakValueDictionary[AggregateRef, asyncio.Lock] = WeakValueDictionary()
+
+    def lock(self, ref: AggregateRef) -> asyncio.Lock:
+        """Serialises this process's own appends to one aggregate (fewer lost races)."""
+        lock = self._locks.get(ref)
+        if lock is None:
+            lock = self._locks[ref] = asyncio.Lock()
+        return lock
+
+    def cached(self, ref: AggregateRef) -> AggregateState | None:
+        state = self._cache.get(ref)
+        if state is not None:
+            self._cache.move_to_end(ref)
+        return state
+
+    async def load(self, ref: AggregateRef) -> AggregateState:
+        """The aggregate's state: from the cache, else rebuilt from its history in the log."""
+        return self.cached(ref) or await self.reload(ref)
+
+    async def load_many(self, refs: list[AggregateRef]) -> dict[AggregateRef, AggregateState]:
+        states = await asyncio.gather(*(self.load(ref) for ref in refs))
+        return dict(zip(refs, states))
+
+    async def reload(self, ref: AggregateRef) -> AggregateState:
+        """Rebuild from the log, reading only what the cached state has not seen."""
+        state = self._cache.get(ref)
+        if state is None or state.subject is None:
+            subject = await self._log.locate(self._log.subjects.any_municipality(ref.type, ref.id))
+            state = AggregateState(ref=ref)
+            if subject is None:
+                return state
+        else:
+            subject = state.subject
+        for event in await self._log.history(subject, after=state.last_sequence):
+            state = apply_stored(state, event, subject)
+        self.remember(state)
+        return state
+
+    def remember(self, state: AggregateState) -> None:
+        if not state.exists:
+            return
+        self._cache[state.ref] = state
+        self._cache.move_to_end(state.ref)
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+
+    def record(self, state: AggregateState, event: StoredEvent, subject: str) -> AggregateState:
+        """Fold our own just-appended event into the cached state."""
+        new_state = apply_stored(state, event, subject)
+        self.remember(new_state)
+        return new_state
+
+    def forget(self, ref: AggregateRef) -> None:
+        self._cache.pop(ref, None)

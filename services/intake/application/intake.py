@@ -1,0 +1,300 @@
+"""The append path: decide on current state, seal, chain, and append conditionally.
+
+This is the one validated way into the log, used by the HTTP API, by batches and by the
+notifications service's acknowledgement page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import structlog
+
+from shared.auth.tokens import Principal
+from shared.bus.eventlog import Append, AppendRejected, EventLog, LogUnavailable, WrongLastSequence
+from shared.crypto.keystore import FamilyKeys, KeyDestroyed
+from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
+from shared.events import catalogue
+from shared.events.base import AggregateRef, EventData
+from shared.events.envelope import PostedEvent, StoredEvent, format_time
+from shared.observability import metrics
+from services.intake.adapters.aggregates import AggregateStore
+from services.intake.adapters.event_index import EventIndex, IndexedEvent
+from services.intake.domain.decide import Accepted, Command, decide, references
+from services.intake.domain.rejections import Rejection, forbidden, wrong_state
+from services.intake.domain.state import AggregateState, apply_stored
+
+from .sealing import fingerprint_of, seal
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+class Unavailable(RuntimeError):
+    """A dependency (JetStream, PostgreSQL) did not answer: nothing was acknowledged."""
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    id: str
+    sequence: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    id: str
+    sequence: int
+    version: int
+
+
+Outcome = Created | Duplicate | Rejection
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """An accepted event ready to append, and the aggregate state it was decided on."""
+
+    posted: PostedEvent
+    data: EventData
+    target: AggregateState
+    stored: StoredEvent
+    append: Append
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _reused_id(event_id: str) -> Rejection:
+    return wrong_state(f"event id {event_id} was already used for a different event", field="id")
+
+
+class Intake:
+    """Decides on and appends events for one principal at a time."""
+
+    def __init__(self, log_: EventLog, store: AggregateStore, keys: FamilyKeys, index: EventIndex,
+                 *, clock: Callable[[], datetime] = _now) -> None:
+        self._log = log_
+        self._store = store
+        self._keys = keys
+        self._index = index
+        self._clock = clock
+
+    async def submit(self, principal: Principal, posted: PostedEvent, data: EventData) -> Outcome:
+        """Append one event (or recognise it as already appended)."""
+        started = time.perf_counter()
+        ref = data.aggregate()
+        try:
+            async with self._store.lock(ref):
+                outcome = await self._submit_locked(principal, posted, data, ref)
+        except (LogUnavailable, *DB_UNAVAILABLE) as error:
+            raise Unavailable(str(error) or type(error).__name__) from error
+        self._count(outcome, posted.type)
+        metrics.APPEND_SECONDS.observe(time.perf_counter() - started)
+        return outcome
+
+    async def _submit_locked(self, principal: Principal, posted: PostedEvent, data: EventData,
+                             ref: AggregateRef) -> Outcome:
+        target = await self._store.load(ref)
+        for _ in range(MAX_ATTEMPTS):
+            planned = await self._plan(principal, posted, data, target, {})
+            if not isinstance(planned, Planned):
+                return planned
+            try:
+                appended = await self._log.append(planned.append)
+            except WrongLastSequence:
+                metrics.APPEND_CONFLICTS.inc()
+                target = await self._store.reload(ref)
+                continue
+            if appended.duplicate:
+                return await self._resolve_duplicate_ack(posted, data, appended.sequence, ref)
+            await self._appended(planned, appended.sequence)
+            return Created(posted.id, appended.sequence, planned.stored.version)
+        raise Unavailable(f"aggregate {ref.type}/{ref.id} is too busy; try again")
+
+    async def _resolve_duplicate_ack(self, posted: PostedEvent, data: EventData, sequence: int,
+                                     ref: AggregateRef) -> Outcome:
+        """JetStream recognised the event id (within its window): same event, or a reused id?"""
+        original = await self._log.get(sequence)
+        target = await self._store.reload(ref)
+        if original is None or original.id not in target.applied:
+            return _reused_id(posted.id)
+        return await self._duplicate(posted, data, target)
+
+    async def _duplicate(self, posted: PostedEvent, data: EventData, target: AggregateState) -> Outcome:
+        applied = target.applied[posted.id]
+        fingerprint = await fingerprint_of(self._keys, posted, data)
+        # After erasure the personal part can no longer be compared: the id alone decides.
+        if fingerprint is not None and fingerprint != applied.fingerprint:
+            return _reused_id(posted.id)
+        return Duplicate(posted.id, applied.sequence, applied.version)
+
+    async def _plan(self, principal: Principal, posted: PostedEvent, data: EventData,
+                    target: AggregateState, pending: dict[AggregateRef, AggregateState],
+                    indexed: dict[str, IndexedEvent] | None = None) -> Planned | Outcome:
+        """Decide on one event against `target` (and `pending` states of this batch).
+
+        `indexed` holds the batch's ids already looked up in the event index, if any.
+        """
+        spec = catalogue.spec_for(posted.type)
+        if principal.role not in spec.roles:
+            return forbidden(f"the {principal.role} role may not post {posted.type}")
+        if posted.id in target.applied:
+            return await self._duplicate(posted, data, target)
+        elsewhere = indexed.get(posted.id) if indexed is not None else await self._index.find(posted.id)
+        if elsewhere is not None:
+            if (elsewhere.aggregate_type, elsewhere.aggregate_id) != (target.ref.type, target.ref.id):
+                return _reused_id(posted.id)
+            return await self._plan(principal, posted, data, await self._store.reload(target.ref), pending)
+        decision = await self._decide(principal, posted, data, target, pending)
+        if isinstance(decision, Rejection):
+            return decision
+        try:
+            sealed = await seal(self._keys, posted, data)
+        except KeyDestroyed:
+            return wrong_state(f"family {getattr(data, 'family_id', '')} was erased", field="data.family_id")
+        return self._prepare(principal, posted, data, spec.schema_version, target, decision, sealed.data,
+                             sealed.fingerprint)
+
+    async def _decide(self, principal: Principal, posted: PostedEvent, data: EventData,
+                      target: AggregateState, pending: dict[AggregateRef, AggregateState]) -> Accepted | Rejection:
+        refs = await self._load_references(principal, data, target, pending, fresh=False)
+        decision = decide(Command(principal, data, target, refs, posted.expectedversion))
+        if isinstance(decision, Rejection) and decision.kind != "version-conflict" and refs:
+            # A refusal may rest on a cached reference another intake process has since changed.
+            refs = await self._load_references(principal, data, target, pending, fresh=True)
+            decision = decide(Command(principal, data, target, refs, posted.expectedversion))
+        return decision
+
+    async def _load_references(self, principal: Principal, data: EventData, target: AggregateState,
+                               pending: dict[AggregateRef, AggregateState], *, fresh: bool
+                               ) -> dict[AggregateRef, AggregateState]:
+        loaded: dict[AggregateRef, AggregateState] = {}
+        while True:
+            wanted = [r for r in references(data, target, principal, loaded) if r not in loaded]
+            if not wanted:
+                return loaded
+            for ref in wanted:
+                if ref in pending:
+                    loaded[ref] = pending[ref]
+                else:
+                    loaded[ref] = await (self._store.reload(ref) if fresh else self._store.load(ref))
+
+    def _prepare(self, principal: Principal, posted: PostedEvent, data: EventData, schema_version: int,
+                 target: AggregateState, accepted: Accepted, stored_data: dict, fingerprint: str) -> Planned:
+        ref = target.ref
+        subject = target.subject or self._log.subjects.aggregate(accepted.municipality, ref.type, ref.id)
+        stored = StoredEvent(
+            id=posted.id, source=posted.source, type=posted.type, time=format_time(posted.time),
+            subject=f"{ref.type}/{ref.id}", recordedtime=self._clock().isoformat().replace("+00:00", "Z"),
+            actor=principal.subject, actorrole=str(principal.role),
+            municipalityid=target.municipality or accepted.municipality,
+            aggregatetype=ref.type, aggregateid=ref.id, version=target.version + 1,
+            schemaversion=schema_version, correlationid=posted.correlationid, fingerprint=fingerprint,
+            prevhash=target.last_hash, hash="", data=stored_data)
+        stored = stored.model_copy(update={"hash": stored.compute_hash()})
+        append = Append(subject=subject, payload=stored.payload(), msg_id=posted.id,
+                        expected_sequence=target.last_sequence,
+                        guard=self._log.subjects.any_municipality(ref.type, ref.id))
+        return Planned(posted, data, target, stored, append)
+
+    async def submit_batch(self, principal: Principal,
+                           items: Sequence[tuple[PostedEvent, EventData] | Rejection]) -> list[Outcome]:
+        """Append many events in order, each decided as if the earlier ones were already stored.
+
+        The accepted events go to the log as one atomic batch (one fsync for all of them). If
+        that fails because another writer moved one of the aggregates, each event is submitted
+        on its own, in order, so one bad or conflicting event never blocks the rest.
+        """
+        results: list[Outcome | None] = [None] * len(items)
+        planned: list[tuple[int, Planned]] = []
+        first_of: dict[str, int] = {}   # event id -> index of its first occurrence in this batch
+        repeats: dict[int, int] = {}    # index of a repeated id -> index of the first occurrence
+        pending: dict[AggregateRef, AggregateState] = {}
+        try:
+            indexed = await self._index.find_many([i[0].id for i in items if not isinstance(i, Rejection)])
+            for index, item in enumerate(items):
+                if isinstance(item, Rejection):
+                    results[index] = item
+                    continue
+                posted, data = item
+                if posted.id in first_of:
+                    repeats[index] = first_of[posted.id]
+                    continue
+                first_of[posted.id] = index
+                ref = data.aggregate()
+                target = pending.get(ref) or await self._store.load(ref)
+                outcome = await self._plan(principal, posted, data, target, pending, indexed)
+                if isinstance(outcome, Planned):
+                    planned.append((index, outcome))
+                    pending[ref] = apply_stored(target, outcome.stored, outcome.append.subject)
+                else:
+                    results[index] = outcome
+            await self._commit_batch(principal, planned, results)
+        except (LogUnavailable, *DB_UNAVAILABLE) as error:
+            raise Unavailable(str(error) or type(error).__name__) from error
+        for index, first in repeats.items():
+            results[index] = await self._repeat(items[index], items[first], results[first])
+        final = [r for r in results if r is not None]
+        for item, outcome in zip(items, final):
+            if not isinstance(item, Rejection):
+                self._count(outcome, item[0].type)
+        return final
+
+    async def _commit_batch(self, principal: Principal, planned: list[tuple[int, Planned]],
+                            results: list[Outcome | None]) -> None:
+        try:
+            sequences = await self._log.append_atomic([p.append for _, p in planned])
+        except (WrongLastSequence, AppendRejected) as error:
+            log.info("batch.fallback_to_single", reason=str(error), events=len(planned))
+            for index, p in planned:
+                try:
+                    results[index] = await self.submit(principal, p.posted, p.data)
+                except Unavailable as unavailable:
+                    results[index] = Rejection(503, "unavailable", "Service unavailable", str(unavailable))
+            return
+        latest: dict[AggregateRef, AggregateState] = {}
+        for (index, p), sequence in zip(planned, sequences):
+            # The first event of each aggregate was planned on its real state; later ones on a
+            # provisional state without sequences, so rebuild from the real one.
+            base = latest.get(p.target.ref, p.target)
+            latest[p.target.ref] = await self._appended(replace(p, target=base), sequence)
+            results[index] = Created(p.posted.id, sequence, p.stored.version)
+
+    async def _repeat(self, item: tuple[PostedEvent, EventData] | Rejection,
+                      first: tuple[PostedEvent, EventData] | Rejection, first_outcome: Outcome | None) -> Outcome:
+        """The answer to an id that occurs twice in one batch."""
+        if isinstance(item, Rejection) or isinstance(first, Rejection):
+            return item if isinstance(item, Rejection) else _reused_id(item[0].id)
+        if isinstance(first_outcome, Rejection) or first_outcome is None:
+            return first_outcome or _reused_id(item[0].id)
+        same = (await fingerprint_of(self._keys, *item)) == (await fingerprint_of(self._keys, *first))
+        if not same:
+            return _reused_id(item[0].id)
+        return Duplicate(first_outcome.id, first_outcome.sequence, first_outcome.version)
+
+    async def _appended(self, planned: Planned, sequence: int) -> AggregateState:
+        """Bookkeeping after the log acknowledged an append."""
+        state = self._store.record(planned.target, planned.stored.with_sequence(sequence), planned.append.subject)
+        log.info("event.appended", event_id=planned.posted.id, sequence=sequence, type=planned.posted.type,
+                 aggregate=f"{planned.target.ref.type}/{planned.target.ref.id}",
+                 version=planned.stored.version, correlation_id=planned.posted.correlationid)
+        if planned.posted.type == "tilts.family.erased":
+            try:
+                await self._keys.destroy(planned.target.ref.id)
+            except DB_UNAVAILABLE:  # the index projection destroys it when PostgreSQL is back
+                log.warning("erasure.key_destroy_deferred", family_id=planned.target.ref.id)
+        return state
+
+    def _count(self, outcome: Outcome, event_type: str) -> None:
+        if isinstance(outcome, Created):
+            metrics.EVENTS_APPENDED.labels(event_type).inc()
+        elif isinstance(outcome, Duplicate):
+            metrics.EVENTS_DUPLICATE.inc()
+        else:
+            metrics.EVENTS_REJECTED.labels(str(outcome.status)).inc()

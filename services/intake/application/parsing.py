@@ -1,0 +1,48 @@
+"""From a posted JSON value to a validated event, or a 422 that names every bad field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.events import catalogue
+from shared.events.base import EventData
+from shared.events.envelope import PostedEvent, is_too_far_in_future
+from services.intake.domain.rejections import Rejection
+
+
+def _field_path(prefix: str, location: tuple[Any, ...]) -> str:
+    return ".".join([prefix, *map(str, location)]) if prefix else ".".join(map(str, location))
+
+
+def _errors_of(error: ValidationError, prefix: str = "") -> tuple[tuple[str, str], ...]:
+    # include_input=False: the input may hold personal data, which must never be echoed or logged.
+    return tuple((_field_path(prefix, e["loc"]) or prefix or "body", e["msg"])
+                 for e in error.errors(include_url=False, include_input=False, include_context=False))
+
+
+def schema_violation(errors: tuple[tuple[str, str], ...], detail: str | None = None) -> Rejection:
+    return Rejection(422, "validation", "Invalid event",
+                     detail or f"{len(errors)} field(s) do not match the event schema", errors=errors)
+
+
+def parse_event(raw: Any, now: datetime | None = None) -> tuple[PostedEvent, EventData] | Rejection:
+    """Validate the envelope, then the data against its type's schema."""
+    if not isinstance(raw, dict):
+        return schema_violation((("body", "an event must be a JSON object"),))
+    try:
+        posted = PostedEvent.model_validate(raw)
+    except ValidationError as error:
+        return schema_violation(_errors_of(error))
+    spec = catalogue.spec_for(posted.type)
+    if spec is None:
+        return schema_violation((("type", f"unknown event type {posted.type!r}"),))
+    if is_too_far_in_future(posted.time, now):
+        return schema_violation((("time", "more than 5 minutes in the future"),))
+    try:
+        data = spec.data_model.model_validate(posted.data)
+    except ValidationError as error:
+        return schema_violation(_errors_of(error, "data"))
+    return posted, data

@@ -1,0 +1,61 @@
+"""Reading one stored event back, within the caller's scope."""
+
+from __future__ import annotations
+
+from shared.auth.tokens import Principal
+from shared.bus.eventlog import EventLog, LogUnavailable
+from shared.bus.projection import ProjectionRunner
+from shared.bus.subjects import NATIONAL
+from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
+from shared.events.base import AggregateRef
+from shared.events.envelope import StoredEvent
+from shared.roles import Role
+from services.intake.adapters.aggregates import AggregateStore
+from services.intake.adapters.event_index import EventIndex, IndexedEvent
+from services.intake.domain.state import Mediator
+
+from .intake import Unavailable
+
+INDEX_WAIT_SECONDS = 2.0
+
+
+class NotVisible(LookupError):
+    """No such event, or not one the caller may see (the two are not told apart)."""
+
+
+class EventReader:
+    def __init__(self, index: EventIndex, log: EventLog, store: AggregateStore, indexer: ProjectionRunner) -> None:
+        self._index, self._log, self._store, self._indexer = index, log, store, indexer
+
+    async def read(self, principal: Principal, event_id: str) -> StoredEvent:
+        try:
+            entry = await self._find(event_id)
+            if entry is None or not await self._may_see(principal, entry):
+                raise NotVisible(event_id)
+            event = await self._log.get(entry.sequence)
+        except (LogUnavailable, *DB_UNAVAILABLE) as error:
+            raise Unavailable(str(error) or type(error).__name__) from error
+        if event is None:
+            raise NotVisible(event_id)
+        return event
+
+    async def _find(self, event_id: str) -> IndexedEvent | None:
+        entry = await self._index.find(event_id)
+        if entry is None:
+            # Just appended? The index follows the log within milliseconds; wait for it, bounded.
+            head = await self._log.last_sequence()
+            if await self._indexer.wait_for(head, INDEX_WAIT_SECONDS):
+                entry = await self._index.find(event_id)
+        return entry
+
+    async def _may_see(self, principal: Principal, entry: IndexedEvent) -> bool:
+        if principal.role in (Role.ADMIN, Role.AUDITOR):
+            return True
+        if principal.role is Role.COORDINATOR:
+            return entry.municipality in principal.municipalities or entry.municipality == NATIONAL
+        if principal.role is Role.INSTITUTION:
+            return entry.institution_id is not None and entry.institution_id == principal.institution
+        if entry.actor == principal.subject:
+            return True
+        mediator = (await self._store.load(AggregateRef("mediator", principal.subject))).body
+        return isinstance(mediator, Mediator) and entry.municipality in mediator.municipalities

@@ -1,0 +1,65 @@
+"""Turning a posted event's data into its stored form, and fingerprinting its content.
+
+Personal blocks are sealed with the family's data key before anything leaves this process.
+The fingerprint identifies the posted content (so a re-send with the same id can be told from
+a different event reusing it) without storing a plain hash of personal data: the personal part
+enters it only as a digest keyed with the family's own key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shared.canonical import canonical_json, sha256_hex
+from shared.crypto.keystore import FamilyKeys, KeyDestroyed
+from shared.crypto.sealing import personal_digest, seal_personal
+from shared.events.base import EventData
+from shared.events.envelope import PostedEvent, format_time
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    data: dict[str, Any]
+    fingerprint: str
+
+
+def _fingerprint(posted: PostedEvent, data: dict[str, Any]) -> str:
+    content = {"type": posted.type, "source": posted.source, "time": format_time(posted.time), "data": data}
+    return "sha256:" + sha256_hex(canonical_json(content))
+
+
+def _personal(data: EventData) -> tuple[str, dict[str, Any]] | None:
+    personal = getattr(data, "personal", None)
+    if personal is None:
+        return None
+    return data.family_id, personal.model_dump(mode="json", exclude_none=True)
+
+
+async def seal(keys: FamilyKeys, posted: PostedEvent, data: EventData) -> Sealed:
+    """The stored data (personal block sealed) and the content fingerprint; KeyDestroyed if erased."""
+    plain = data.model_dump(mode="json", exclude_none=True)
+    personal = _personal(data)
+    if personal is None:
+        return Sealed(plain, _fingerprint(posted, plain))
+    family_id, block = personal
+    key = await keys.get_or_create(family_id)
+    stored = {**plain, "personal": seal_personal(key, family_id, posted.id, block)}
+    fingerprinted = {**plain, "personal": {"digest": personal_digest(key, block)}}
+    return Sealed(stored, _fingerprint(posted, fingerprinted))
+
+
+async def fingerprint_of(keys: FamilyKeys, posted: PostedEvent, data: EventData) -> str | None:
+    """The fingerprint a re-sent event would have had; None once the family key is destroyed."""
+    plain = data.model_dump(mode="json", exclude_none=True)
+    personal = _personal(data)
+    if personal is None:
+        return _fingerprint(posted, plain)
+    family_id, block = personal
+    key = await keys.get(family_id)
+    if key is None:
+        return None
+    return _fingerprint(posted, {**plain, "personal": {"digest": personal_digest(key, block)}})
+
+
+__all__ = ["KeyDestroyed", "Sealed", "fingerprint_of", "seal"]

@@ -1,0 +1,77 @@
+"""The intake's composition root: build the app, open its connections in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from shared.bus.projection import ProjectionRunner
+from shared.config import Settings
+from shared.db.migrations import migrate
+from shared.http.limits import BodySizeLimit
+from shared.http.ops import ops_router
+from shared.http.problems import install_problem_handlers
+from shared.runtime import Runtime, open_runtime
+from services.intake.adapters.aggregates import AggregateStore
+from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
+from services.intake.application.intake import Intake
+from services.intake.application.reading import EventReader
+from services.intake.entrypoints.http import router
+
+SERVICE = "intake"
+
+
+def _readiness(app: FastAPI) -> dict:
+    async def nats() -> str | None:
+        runtime: Runtime = app.state.runtime
+        if not runtime.nc.is_connected:
+            return "not connected"
+        await runtime.log.last_sequence()
+        return None
+
+    async def postgres() -> str | None:
+        await app.state.runtime.pool.fetchval("SELECT 1")
+        return None
+
+    async def index() -> str | None:
+        return app.state.indexer.health.reason
+
+    return {"nats": nats, "postgres": postgres, "index": index}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The intake service as an ASGI app."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await open_runtime(settings, SERVICE)
+        async with runtime.pool.acquire() as connection:
+            await migrate(connection, SCHEMA, MIGRATIONS)
+        index = EventIndex(runtime.pool)
+        indexer = ProjectionRunner(runtime.nc, runtime.js, runtime.pool, stream=settings.stream_name,
+                                   schema=SCHEMA, projection=EventIndexProjection(runtime.subjects))
+        await indexer.prepare()
+        indexer.start()
+        store = AggregateStore(runtime.log)
+        app.state.runtime = runtime
+        app.state.tokens = runtime.tokens
+        app.state.indexer = indexer
+        app.state.intake = Intake(runtime.log, store, runtime.keys, index)
+        app.state.reader = EventReader(index, runtime.log, store, indexer)
+        try:
+            yield
+        finally:
+            await indexer.stop()
+            await runtime.close()
+
+    app = FastAPI(title="Tilts intake", version="1", lifespan=lifespan,
+                  description="Mediator apps post events here; they are validated, authorised, "
+                              "sealed and appended to the event log of record.")
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(router)
+    app.include_router(ops_router(SERVICE, _readiness(app)))
+    return app

@@ -1,0 +1,104 @@
+"""Bearer tokens: Ed25519-signed JWTs (EdDSA) minted by `tilts token create`.
+
+Only EdDSA with our own key verifies; `alg: none`, HMAC algorithms (the classic confusion with
+a public key used as an HMAC secret), expired tokens and tokens for another audience fail.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from shared.config import Settings
+from shared.roles import Role
+from shared.secrets import load_or_create
+
+ALGORITHM = "EdDSA"
+_DURATION = re.compile(r"\A(\d+)([smhdw])\Z")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class TokenError(ValueError):
+    """The token is missing, malformed, unsigned, expired or not ours."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a role, a subject id, and the scope the token grants."""
+
+    role: Role
+    subject: str
+    municipalities: frozenset[str] = field(default_factory=frozenset)
+    institution: str | None = None
+    token_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return self.subject
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90m', '8h', '30d', '2w' -> timedelta."""
+    match = _DURATION.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 8h, 30d)")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _generate_private_key() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+class TokenAuthority:
+    """Mints and verifies tokens with the signing key kept in the data dir."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str) -> None:
+        self._private_key = private_key
+        self._public_key: Ed25519PublicKey = private_key.public_key()
+        self._issuer = issuer
+        self._audience = audience
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenAuthority:
+        pem = load_or_create(settings.keys_dir / "token-signing-ed25519.pem", _generate_private_key)
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise TokenError("the token signing key is not an Ed25519 key")
+        return cls(key, issuer=settings.token_issuer, audience=settings.token_audience)
+
+    def mint(self, role: Role, subject: str, *, municipalities: list[str] | tuple[str, ...] = (),
+             institution: str | None = None, ttl: timedelta = timedelta(hours=24)) -> str:
+        now = datetime.now(UTC)
+        claims = {"iss": self._issuer, "aud": self._audience, "sub": subject, "role": str(role),
+                  "iat": now, "nbf": now, "exp": now + ttl, "jti": uuid.uuid4().hex}
+        if municipalities:
+            claims["municipalities"] = sorted(set(municipalities))
+        if institution:
+            claims["institution"] = institution
+        return jwt.encode(claims, self._private_key, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(token, self._public_key, algorithms=[ALGORITHM], audience=self._audience,
+                                issuer=self._issuer, leeway=30,
+                                options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+            role = Role(claims["role"])
+        except (jwt.PyJWTError, KeyError, ValueError) as error:
+            raise TokenError(str(error) or type(error).__name__) from error
+        municipalities = claims.get("municipalities") or []
+        institution = claims.get("institution")
+        if not isinstance(municipalities, list) or not all(isinstance(m, str) for m in municipalities):
+            raise TokenError("malformed municipalities claim")
+        if institution is not None and not isinstance(institution, str):
+            raise TokenError("malformed institution claim")
+        if role is Role.INSTITUTION and not institution:
+            raise TokenError("an institution token must name its institution")
+        return Principal(role=role, subject=str(claims["sub"]), municipalities=frozenset(municipalities),
+                         institution=institution, token_id=claims.get("jti"))

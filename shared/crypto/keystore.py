@@ -1,0 +1,82 @@
+"""Family data keys in PostgreSQL, wrapped by the master key.
+
+A destroyed key leaves a tombstone row, so a key can never be created again for an erased
+family (a late event must not make new readable personal data for someone who was erased).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+
+from shared.db.migrations import Migration, migrate
+
+from .sealing import new_data_key, unwrap_data_key, wrap_data_key
+
+SCHEMA = "tilts_keys"
+MIGRATIONS = [
+    Migration(1, "family keys", """
+        CREATE TABLE {schema}.family_keys (
+            family_id    text PRIMARY KEY,
+            wrapped_key  bytea,
+            created_at   timestamptz NOT NULL DEFAULT now(),
+            destroyed_at timestamptz,
+            CHECK ((wrapped_key IS NULL) = (destroyed_at IS NOT NULL))
+        )"""),
+]
+
+
+class KeyDestroyed(LookupError):
+    """The family was erased: its key is gone for good."""
+
+
+class FamilyKeys:
+    """Port for the per-family data keys."""
+
+    def __init__(self, pool: asyncpg.Pool, master_key: bytes) -> None:
+        self._pool = pool
+        self._master_key = master_key
+
+    async def migrate(self) -> None:
+        async with self._pool.acquire() as connection:
+            await migrate(connection, SCHEMA, MIGRATIONS)
+
+    async def get_or_create(self, family_id: str) -> bytes:
+        """The family's data key, created if it has none; KeyDestroyed after erasure."""
+        wrapped = wrap_data_key(self._master_key, family_id, new_data_key())
+        row = await self._pool.fetchrow(
+            f"""INSERT INTO {SCHEMA}.family_keys (family_id, wrapped_key) VALUES ($1, $2)
+                ON CONFLICT (family_id) DO UPDATE SET family_id = EXCLUDED.family_id
+                RETURNING wrapped_key""", family_id, wrapped)
+        if row["wrapped_key"] is None:
+            raise KeyDestroyed(family_id)
+        return unwrap_data_key(self._master_key, family_id, row["wrapped_key"])
+
+    async def get(self, family_id: str) -> bytes | None:
+        """The family's data key, or None if it never had one or it was destroyed."""
+        wrapped = await self._pool.fetchval(
+            f"SELECT wrapped_key FROM {SCHEMA}.family_keys WHERE family_id = $1", family_id)
+        return None if wrapped is None else unwrap_data_key(self._master_key, family_id, wrapped)
+
+    async def get_many(self, family_ids: list[str]) -> dict[str, bytes]:
+        """Data keys of several families at once (absent or destroyed ones are left out)."""
+        rows = await self._pool.fetch(
+            f"SELECT family_id, wrapped_key FROM {SCHEMA}.family_keys"
+            " WHERE family_id = ANY($1::text[]) AND wrapped_key IS NOT NULL", family_ids)
+        return {r["family_id"]: unwrap_data_key(self._master_key, r["family_id"], r["wrapped_key"])
+                for r in rows}
+
+    async def destroy(self, family_id: str) -> bool:
+        """Crypto-shred the family's key (idempotent); True if a live key was destroyed."""
+        status = await self._pool.execute(
+            f"""INSERT INTO {SCHEMA}.family_keys (family_id, wrapped_key, destroyed_at)
+                VALUES ($1, NULL, $2)
+                ON CONFLICT (family_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = $2
+                WHERE {SCHEMA}.family_keys.wrapped_key IS NOT NULL""",
+            family_id, datetime.now(UTC))
+        return status.endswith(" 1")
+
+    async def is_destroyed(self, family_id: str) -> bool:
+        return bool(await self._pool.fetchval(
+            f"SELECT destroyed_at IS NOT NULL FROM {SCHEMA}.family_keys WHERE family_id = $1", family_id))

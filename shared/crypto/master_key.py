@@ -1,0 +1,31 @@
+"""The data-encryption master key: wraps every family's data key."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+
+from shared.config import Settings
+from shared.secrets import load_or_create
+
+MASTER_KEY_BYTES = 32
+
+
+class MasterKeyError(ValueError):
+    """The configured master key is unusable."""
+
+
+def load_master_key(settings: Settings) -> bytes:
+    """`TILTS_MASTER_KEY` (base64, 32 bytes) if set, else the data dir's key, created on first use."""
+    if settings.master_key:
+        try:
+            key = base64.b64decode(settings.master_key, validate=True)
+        except binascii.Error as error:
+            raise MasterKeyError("TILTS_MASTER_KEY is not valid base64") from error
+    else:
+        path = settings.keys_dir / "master.key"
+        key = base64.b64decode(load_or_create(path, lambda: base64.b64encode(os.urandom(32))))
+    if len(key) != MASTER_KEY_BYTES:
+        raise MasterKeyError(f"the master key must be {MASTER_KEY_BYTES} bytes, got {len(key)}")
+    return key

@@ -1,0 +1,26 @@
+"""PostgreSQL connection pools (asyncpg), opened in a service's lifespan, never at import."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await connection.set_type_codec(type_name, encoder=lambda v: json.dumps(v, ensure_ascii=False),
+                                        decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10,
+                      application_name: str = "tilts") -> asyncpg.Pool:
+    """A pool whose connections speak JSON for json/jsonb columns."""
+    return await asyncpg.create_pool(
+        database_url, min_size=min_size, max_size=max_size, init=_init_connection,
+        server_settings={"application_name": application_name}, command_timeout=60)
+
+
+# Errors that mean "PostgreSQL is not reachable right now" (retry later, answer 503).
+UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+               asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError, asyncpg.AdminShutdownError)

@@ -1,0 +1,42 @@
+"""Liveness, readiness and metrics routes every service has."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .problems import problem
+
+ReadinessCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
+
+
+def ops_router(service: str, checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """`/healthz` (the process runs), `/readyz` (its dependencies answer), `/metrics`."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz", summary="Dependencies are reachable and work is flowing")
+    async def readyz() -> Response:
+        results = {}
+        for name, check in checks.items():
+            try:
+                results[name] = await check()
+            except Exception as error:  # a failing check means "not ready", never a 500
+                results[name] = f"{type(error).__name__}: {error}"
+        failing = {name: reason for name, reason in results.items() if reason}
+        if failing:
+            return problem(503, "; ".join(f"{k}: {v}" for k, v in failing.items()),
+                           headers={"Retry-After": "2"}, checks={k: v or "ok" for k, v in results.items()})
+        return JSONResponse({"status": "ready", "service": service, "checks": {k: "ok" for k in results}})
+
+    @router.get("/metrics", summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

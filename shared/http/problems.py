@@ -1,0 +1,87 @@
+"""RFC 9457 problem details: every error any Tilts service answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_BASE = "https://tilts.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+TITLES = {400: "Malformed request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+          405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
+          415: "Unsupported media type", 422: "Invalid request", 429: "Too many requests",
+          500: "Internal error", 503: "Service unavailable"}
+KINDS = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+         409: "conflict", 413: "too-large", 415: "unsupported-media-type", 422: "validation",
+         429: "rate-limited", 500: "internal", 503: "unavailable"}
+
+
+def pointer(field: str) -> str:
+    """`data.person_ids.0` -> JSON pointer `#/data/person_ids/0`."""
+    return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in field.split("."))
+
+
+def problem_body(status: int, detail: str, *, kind: str | None = None, title: str | None = None,
+                 errors: Iterable[tuple[str, str]] = (), **extra: object) -> dict:
+    body: dict = {"type": PROBLEM_BASE + (kind or KINDS.get(status, "error")),
+                  "title": title or TITLES.get(status, "Error"), "status": status, "detail": detail}
+    errors = list(errors)
+    if errors:
+        body["errors"] = [{"field": f, "pointer": pointer(f), "detail": m} for f, m in errors]
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+class ProblemResponse(Response):
+    media_type = MEDIA_TYPE
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=False).encode("utf-8")
+
+
+def problem(status: int, detail: str, *, headers: dict[str, str] | None = None, **kwargs: object) -> ProblemResponse:
+    """A problem+json response."""
+    return ProblemResponse(problem_body(status, detail, **kwargs), status_code=status, headers=headers)
+
+
+class ProblemError(Exception):
+    """Raise from anywhere in a request to answer with a problem."""
+
+    def __init__(self, status: int, detail: str, *, headers: dict[str, str] | None = None, **kwargs: object):
+        super().__init__(detail)
+        self.status, self.detail, self.headers, self.kwargs = status, detail, headers, kwargs
+
+
+def unavailable(detail: str, retry_after: int = 2) -> ProblemError:
+    return ProblemError(503, detail, headers={"Retry-After": str(retry_after)})
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error, including the framework's own, as problem+json."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, error: ProblemError) -> Response:
+        return problem(error.status, error.detail, headers=error.headers, **error.kwargs)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        errors = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
+        return problem(422, "the request does not match the API", errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> Response:
+        log.exception("http.unhandled", path=request.url.path, error=type(error).__name__)
+        return problem(500, "an unexpected error occurred; it has been logged")

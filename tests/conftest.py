@@ -1,0 +1,64 @@
+"""Suite-wide fixtures: real NATS and PostgreSQL servers, started once, and only when a test asks."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.embedded import EmbeddedNats, EmbeddedPostgres
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary directory for this test session."""
+    return tmp_path_factory.mktemp("session")
+
+
+@pytest.fixture(scope="session")
+def nats_server(session_dir: Path) -> Iterator[EmbeddedNats]:
+    """A JetStream nats-server shared by the session."""
+    server = EmbeddedNats(session_dir / "nats")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(nats_server: EmbeddedNats) -> str:
+    """nats:// URL of the session's server."""
+    return nats_server.url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL server shared by the session."""
+    # Not under session_dir: as root, PostgreSQL runs as an unprivileged user who must be able
+    # to traverse every parent directory, and each new pytest session resets
+    # /tmp/pytest-of-<user> to 0700, which would race with concurrent runs.
+    base = Path(tempfile.mkdtemp(prefix="tilts-pg-"))
+    server = EmbeddedPostgres(base / "data")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: EmbeddedPostgres) -> str:
+    """postgresql:// URL of the session's application database."""
+    return postgres_server.url
+
+
+@pytest.fixture
+def unique_id() -> str:
+    """A short id unique to this test, for stream names, subjects and rows."""
+    return "t" + uuid.uuid4().hex[:10]

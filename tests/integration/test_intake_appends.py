@@ -1,0 +1,101 @@
+"""Appending events: ids, versions, sequences, the hash chain and reading back."""
+
+from __future__ import annotations
+
+from shared.events.envelope import GENESIS_HASH, StoredEvent
+from tests.support.harness import Harness, event
+from tests.support.world import World, must_post, post
+
+
+async def test_an_event_is_appended_and_read_back_as_recorded(intake: Harness, world: World) -> None:
+    family_id = await world.family(persons=())
+    body = world.activity(None, "a1", family_id=family_id, duration_minutes=45)
+    created = await must_post(intake, body, world.as_mediator)
+    assert created["duplicate"] is False and created["version"] == 1 and created["sequence"] > 0
+
+    answer = await intake.client.get(f"/v1/events/{body['id']}", headers=world.as_mediator)
+    assert answer.status_code == 200, answer.text
+    stored = answer.json()
+    assert stored["sequence"] == created["sequence"]
+    assert stored["actor"] == world.mediator and stored["actorrole"] == "mediator"
+    assert stored["aggregatetype"] == "activity" and stored["municipalityid"] == world.municipality
+    assert stored["prevhash"] == GENESIS_HASH
+    assert StoredEvent.model_validate(stored).compute_hash() == stored["hash"]
+    assert stored["data"]["duration_minutes"] == 45 and "recordedtime" in stored
+
+
+async def test_each_event_of_an_aggregate_chains_to_the_previous_one(intake: Harness, world: World) -> None:
+    family_id = await world.family()
+    case_id = await world.case(family_id)
+    visit = world.activity(case_id, "visit")
+    created = await must_post(intake, visit, world.as_mediator)
+    assert created["version"] == 2
+    opened_id = None
+    events = []
+    for event_id in (visit["id"],):
+        events.append((await intake.client.get(f"/v1/events/{event_id}", headers=world.admin)).json())
+    activity = events[0]
+    assert activity["aggregatetype"] == "case" and activity["aggregateid"] == case_id
+    # The previous event of the case is its opening; its hash is this event's prevhash.
+    history = await intake.app.state.runtime.log.history(
+        intake.app.state.runtime.subjects.aggregate(world.municipality, "case", case_id))
+    assert [e.type for e in history] == ["tilts.case.opened", "tilts.activity.recorded"]
+    assert history[1].prevhash == history[0].hash
+    assert opened_id is None
+
+
+async def test_a_resent_event_is_a_duplicate_with_the_original_result(intake: Harness, world: World) -> None:
+    body = world.activity(None, "a-resent", municipality_id=world.municipality)
+    first = await must_post(intake, body, world.as_mediator)
+    again = await post(intake, body, world.as_mediator)
+    assert again.status_code == 200
+    assert again.json() == {**first, "duplicate": True}
+
+
+async def test_the_same_id_with_different_content_is_a_conflict(intake: Harness, world: World) -> None:
+    body = world.activity(None, "a-reused", municipality_id=world.municipality)
+    await must_post(intake, body, world.as_mediator)
+    changed = {**body, "data": {**body["data"], "duration_minutes": 30}}
+    answer = await post(intake, changed, world.as_mediator)
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_id_reused_for_another_aggregate_is_a_conflict(intake: Harness, world: World) -> None:
+    first = world.activity(None, "a-one", municipality_id=world.municipality)
+    await must_post(intake, first, world.as_mediator)
+    other = world.activity(None, "a-two", municipality_id=world.municipality)
+    answer = await post(intake, {**other, "id": first["id"]}, world.as_mediator)
+    assert answer.status_code == 409
+
+
+async def test_a_stale_expected_version_is_a_conflict_that_tells_the_current_version(
+        intake: Harness, world: World) -> None:
+    family_id = await world.family()
+    case_id = await world.case(family_id)
+    answer = await post(intake, {**world.activity(case_id, "late"), "expectedversion": 0}, world.as_mediator)
+    assert answer.status_code == 409
+    assert answer.json()["current_version"] == 1
+    ok = await post(intake, {**world.activity(case_id, "fresh"), "expectedversion": 1}, world.as_mediator)
+    assert ok.status_code == 201 and ok.json()["version"] == 2
+
+
+async def test_a_closed_case_takes_no_new_activity(intake: Harness, world: World) -> None:
+    case_id = await world.case(await world.family())
+    await must_post(intake, event("tilts.case.closed", {"case_id": case_id, "resolution": "resolved"}),
+                    world.as_mediator)
+    answer = await post(intake, world.activity(case_id, "after-close"), world.as_mediator)
+    assert answer.status_code == 409
+    assert answer.json()["errors"][0]["field"] == "data.case_id"
+
+
+async def test_an_institution_acknowledges_its_own_cooperation_once(intake: Harness, world: World) -> None:
+    cooperation_id = await world.cooperation()
+    ack = event("tilts.cooperation.acknowledged", {"cooperation_id": cooperation_id, "contact_id": world.contacts[0]})
+    assert (await post(intake, ack, world.as_institution)).status_code == 201
+    dispute = event("tilts.cooperation.disputed", {"cooperation_id": cooperation_id,
+                                                   "contact_id": world.contacts[1], "reason": "nebija tikšanās"})
+    assert (await post(intake, dispute, world.as_institution)).status_code == 409
+    stranger = intake.auth("institution", "other-api", institution="someone-else")
+    assert (await post(intake, event("tilts.cooperation.disputed", {
+        "cooperation_id": cooperation_id, "contact_id": world.contacts[1], "reason": "x"}), stranger)).status_code == 403

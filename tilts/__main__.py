@@ -1,0 +1,3 @@
+from tilts.cli import main
+
+main()

@@ -1,0 +1,73 @@
+"""The `tilts` command: run the system, mint tokens, audit the log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shared.auth.tokens import TokenAuthority, parse_duration
+from shared.config import Settings
+from shared.roles import Role
+
+from .services import SERVICES
+
+app = typer.Typer(help="Tilts: a record of Roma mediators' work with families and institutions.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+token_app = typer.Typer(help="Bearer tokens for the API.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+console = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="TILTS_DATA_DIR",
+                                              help="Where embedded servers keep data and keys [default: ./.tilts]")]
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+ServiceName = StrEnum("ServiceName", {name: name for name in SERVICES})
+
+
+@app.command()
+def up(demo: Annotated[bool, typer.Option("--demo", help="Also load an invented season of mediator work")] = False,
+       data_dir: DataDir = None) -> None:
+    """Start NATS, PostgreSQL and every service on this machine; Ctrl-C stops them all."""
+    from .up import run_system
+    raise typer.Exit(run_system(settings_for(data_dir), demo=demo, console=console))
+
+
+@app.command()
+def serve(service: Annotated[ServiceName, typer.Argument(help="Which service to run")],
+          data_dir: DataDir = None) -> None:
+    """Run one service in the foreground (TILTS_NATS_URL and TILTS_DATABASE_URL must be set)."""
+    from .serve import serve_service
+    serve_service(SERVICES[service.value], settings_for(data_dir))
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="admin, coordinator, mediator, institution or auditor")],
+    subject: Annotated[str, typer.Option(help="Who the token speaks for (e.g. the mediator id)")],
+    municipality: Annotated[list[str] | None, typer.Option(help="A municipality in scope (repeatable)")] = None,
+    institution: Annotated[str | None, typer.Option(help="The institution an institution token acts for")] = None,
+    ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 30m, 8h, 30d")] = "24h",
+    data_dir: DataDir = None,
+) -> None:
+    """Print a signed bearer token."""
+    try:
+        lifetime: timedelta = parse_duration(ttl)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--ttl") from error
+    if role is Role.INSTITUTION and not institution:
+        raise typer.BadParameter("an institution token needs --institution", param_hint="--institution")
+    authority = TokenAuthority.from_settings(settings_for(data_dir))
+    print(authority.mint(role, subject, municipalities=municipality or [], institution=institution, ttl=lifetime))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,127 @@
+"""`tilts up`: the whole system on one machine, stopped cleanly on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+from rich.console import Console
+
+from shared.auth.tokens import TokenAuthority
+from shared.config import Settings
+from shared.embedded import EmbeddedNats, EmbeddedPostgres
+from shared.embedded import process
+
+from .services import SERVICES, ServiceSpec
+
+READY_TIMEOUT = 90.0
+
+
+def _wait_ready(url: str, child: subprocess.Popen, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _start_servers(settings: Settings, stack: ExitStack, console: Console) -> dict[str, str]:
+    """Embedded NATS and PostgreSQL unless external ones are configured; their URLs."""
+    urls = {}
+    if settings.nats_url:
+        urls["TILTS_NATS_URL"] = settings.nats_url
+    else:
+        nats = EmbeddedNats(settings.data_dir / "nats")
+        nats.start()
+        stack.callback(nats.stop)
+        urls["TILTS_NATS_URL"] = nats.url
+        console.print(f"[green]NATS JetStream[/] {nats.url} (data in {nats.store_dir})")
+    if settings.database_url:
+        urls["TILTS_DATABASE_URL"] = settings.database_url
+    else:
+        postgres = EmbeddedPostgres(settings.data_dir / "postgres")
+        postgres.start()
+        stack.callback(postgres.stop)
+        urls["TILTS_DATABASE_URL"] = postgres.url
+        console.print(f"[green]PostgreSQL[/] 127.0.0.1:{postgres.port} (data in {postgres.data_dir})")
+    return urls
+
+
+def _start_service(spec: ServiceSpec, settings: Settings, env: dict[str, str], stack: ExitStack) -> subprocess.Popen:
+    log_path = settings.data_dir / "logs" / f"{spec.name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    child = process.spawn([sys.executable, "-m", "tilts", "serve", spec.name], log_path=log_path, env=env,
+                          death_signal=signal.SIGTERM)
+    stack.callback(process.stop, child, signal.SIGTERM, 15.0)
+    return child
+
+
+def _load_demo(settings: Settings, console: Console) -> None:
+    from .demo import build_season, load_season
+
+    authority = TokenAuthority.from_settings(settings)
+
+    def mint(actor) -> str:
+        return authority.mint(actor.role, actor.subject, municipalities=list(actor.municipalities),
+                              institution=actor.institution)
+
+    season = build_season()
+    console.print(f"Loading the demo season ({sum(len(s.events) for s in season.steps)} events)...")
+    summary = asyncio.run(load_season(season, settings.service_url("intake"), mint))
+    console.print(f"[green]Demo loaded:[/] {summary.created} created, {summary.duplicate} already there")
+
+
+def run_system(settings: Settings, *, demo: bool, console: Console) -> int:
+    """Start everything, wait for a stop signal, stop everything; the exit code."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings = settings.model_copy(update={"data_dir": settings.data_dir.absolute()})
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with ExitStack() as stack:
+        env = {**os.environ, **_start_servers(settings, stack, console),
+               "TILTS_DATA_DIR": str(settings.data_dir), "TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true"}
+        TokenAuthority.from_settings(settings)  # create the signing key once, before the services race for it
+        children = {name: _start_service(spec, settings, env, stack) for name, spec in SERVICES.items()}
+        deadline = time.monotonic() + READY_TIMEOUT
+        for name, child in children.items():
+            if not _wait_ready(settings.service_url(name), child, deadline):
+                log_path = settings.data_dir / "logs" / f"{name}.log"
+                console.print(f"[red]{name} did not become ready[/]; its log ({log_path}):\n"
+                              + process.log_tail(log_path))
+                return 1
+            console.print(f"[green]{name}[/] {settings.service_url(name)}  (docs: {settings.service_url(name)}/docs)")
+        if demo:
+            try:
+                _load_demo(settings, console)
+            except Exception as error:  # the system keeps running; say what went wrong
+                console.print(f"[red]Loading the demo failed:[/] {error}")
+        console.print(f"Logs in {settings.data_dir / 'logs'}. Tokens: uv run tilts token create --help. "
+                      "Ctrl-C stops everything.")
+        while not stop.wait(0.5):
+            for name, child in children.items():
+                if child.poll() is not None:
+                    console.print(f"[red]{name} exited ({child.returncode})[/]; its log:\n"
+                                  + process.log_tail(settings.data_dir / "logs" / f"{name}.log"))
+                    return 1
+        console.print("Stopping...")
+    console.print("Stopped.")
+    return 0
+
+
+__all__ = ["run_system", "Path"]

@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrate(connection, SCHEMA, MIGRATIONS)
         index = EventIndex(runtime.pool)
         indexer = ProjectionRunner(runtime.nc, runtime.js, runtime.pool, stream=settings.stream_name,
-                                   schema=SCHEMA, projection=EventIndexProjection(runtime.subjects))
+                                   subjects_filter=runtime.subjects.all(), schema=SCHEMA,
+                                   projection=EventIndexProjection())
         await indexer.prepare()
         indexer.start()
         store = AggregateStore(runtime.log)

@@ -5,6 +5,17 @@ position; COMMIT; then ack. A crash before COMMIT redelivers the batch and nothi
 a crash after COMMIT but before the ack redelivers events that the position check skips. So a
 projection never double-counts and never skips, whatever JetStream redelivers.
 
+Three further guards keep that true when things go wrong:
+- One runner per projection is active at a time: it holds a PostgreSQL advisory lock on the very
+  connection it commits with (a second process stands by). If the connection dies, so does the
+  lock, and so does any chance of committing with it.
+- The runner reads the whole stream, in order, and checks that each batch continues exactly
+  where the position left off (the stream is append-only and never deletes, so its sequences
+  have no holes). A hole means JetStream delivered out of order (unacked messages overtaken
+  after a failure); the runner then re-reads from its position instead of skipping anything.
+- The consumer is (re)created at position + 1 whenever the runner binds, so the position in
+  PostgreSQL, not the consumer's state, decides where reading resumes.
+
 Transient failures (PostgreSQL or NATS unreachable) are retried with backoff. Any other error is
 a poison event: the runner finds the exact event by applying the batch one event at a time,
 keeps everything before it, and stops there loudly (log, metric, /readyz) instead of skipping.
@@ -14,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -44,12 +57,14 @@ TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asy
              asyncpg.SerializationError, asyncpg.DeadlockDetectedError, asyncpg.AdminShutdownError,
              nats.errors.Error)
 
+STANDBY_POLL_SECONDS = 1.0
+
 
 class Projection(Protocol):
-    """What a runner drives: a name, the subjects it reads and how it applies events."""
+    """What a runner drives: a name, the aggregate types it cares about, how it applies events."""
 
     name: str
-    filter_subjects: Sequence[str]
+    aggregate_types: frozenset[str] | None  # None: every event
 
     async def apply(self, connection: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
         """Write the effects of these events (inside the runner's transaction)."""
@@ -61,28 +76,37 @@ class Health:
     reason: str | None = None
 
 
-async def read_position(connection: asyncpg.Connection, schema: str, name: str) -> int:
+class OutOfOrder(RuntimeError):
+    """A batch does not continue where the position left off."""
+
+
+async def read_position(connection: asyncpg.Connection | asyncpg.Pool, schema: str, name: str) -> int:
     value = await connection.fetchval(
         f'SELECT position FROM "{schema}".projection_positions WHERE name = $1', name)
     return int(value or 0)
 
 
+def _lock_key(schema: str, name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"tilts-projection:{schema}:{name}".encode()).digest()[:8],
+                          "big", signed=True)
+
+
 class ProjectionRunner:
     """Runs one projection from its stored position to the head of the log, and on."""
 
-    def __init__(self, nc: NATS, js: JetStreamContext, pool: asyncpg.Pool, *, stream: str, schema: str,
-                 projection: Projection, batch_size: int = 256, fetch_timeout: float = 1.0,
-                 consumer_name: str | None = None) -> None:
+    def __init__(self, nc: NATS, js: JetStreamContext, pool: asyncpg.Pool, *, stream: str, subjects_filter: str,
+                 schema: str, projection: Projection, batch_size: int = 256, fetch_timeout: float = 1.0) -> None:
         self._nc, self._js, self._pool = nc, js, pool
-        self._stream, self._schema, self._projection = stream, schema, projection
+        self._stream, self._filter, self._schema = stream, subjects_filter, schema
+        self._projection = projection
         self._batch_size, self._fetch_timeout = batch_size, fetch_timeout
-        self._consumer = consumer_name or f"{projection.name}"
         self.position = 0
-        self.health = Health()
+        self.active = False
+        self.health = Health(False, "starting")
         self._advanced = asyncio.Condition()
         self._task: asyncio.Task | None = None
         self._subscription: JetStreamContext.PullSubscription | None = None
-        self._stopping = asyncio.Event()
+        self._connection: asyncpg.Connection | None = None
 
     @property
     def name(self) -> str:
@@ -102,67 +126,108 @@ class ProjectionRunner:
         self._task = asyncio.create_task(self._run(), name=f"projection:{self.name}")
 
     async def stop(self) -> None:
-        self._stopping.set()
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._subscription is not None:
-            with contextlib.suppress(Exception):
-                await self._subscription.unsubscribe()
+        await self._deactivate()
 
     async def wait_for(self, sequence: int, timeout: float) -> bool:
-        """Wait until the projection has applied `sequence` (or the log holds nothing more)."""
-        async with self._advanced:
-            try:
-                await asyncio.wait_for(self._advanced.wait_for(lambda: self.position >= sequence), timeout)
-            except asyncio.TimeoutError:
+        """Wait (bounded) until the projection has applied everything up to `sequence`."""
+        deadline = time.monotonic() + timeout
+        while self.position < sequence:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return False
+            if self.active:
+                async with self._advanced:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._advanced.wait_for(lambda: self.position >= sequence),
+                                               remaining)
+            else:  # another process is the active runner: follow its position in the database
+                await asyncio.sleep(min(0.05, remaining))
+                self.position = max(self.position, await read_position(self._pool, self._schema, self.name))
         return True
 
-    async def _bind(self) -> JetStreamContext.PullSubscription:
-        """Bind to the durable consumer, (re)creating it to start just after our position.
-
-        The position in PostgreSQL is the truth. If the consumer is missing, or has acked past
-        our position (the database was restored from an older backup), it is recreated.
-        """
-        try:
-            info = await self._js.consumer_info(self._stream, self._consumer)
-            if info.ack_floor.stream_seq > self.position:
-                log.warning("projection.consumer_ahead", projection=self.name,
-                            consumer_floor=info.ack_floor.stream_seq, position=self.position)
-                await self._js.delete_consumer(self._stream, self._consumer)
-                raise NotFoundError
-        except NotFoundError:
-            await self._js.add_consumer(self._stream, api.ConsumerConfig(
-                durable_name=self._consumer, filter_subjects=list(self._projection.filter_subjects),
-                ack_policy=api.AckPolicy.EXPLICIT, ack_wait=60, max_deliver=-1,
-                max_ack_pending=self._batch_size * 8,
-                deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.position + 1))
-        return await self._js.pull_subscribe_bind(durable=self._consumer, stream=self._stream)
+    # --- the loop ---------------------------------------------------------------------------
 
     async def _run(self) -> None:
         backoff = 0.2
-        while not self._stopping.is_set():
+        while True:
             try:
-                subscription = self._subscription = await self._bind()
+                if not await self._activate():
+                    self.health = Health(True, None)
+                    await asyncio.sleep(STANDBY_POLL_SECONDS)
+                    continue
+                subscription = await self._bind()
                 backoff = 0.2
-                while not self._stopping.is_set():
+                while True:
                     try:
                         messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
                     except nats.errors.TimeoutError:
                         metrics.PROJECTION_LAG.labels(self.name).set(0)
                         continue
-                    if not await self._handle(messages):
-                        return
+                    try:
+                        if not await self._handle(messages):
+                            return
+                    except OutOfOrder as gap:
+                        log.warning("projection.rebind", projection=self.name, reason=str(gap))
+                        subscription = await self._bind()
             except asyncio.CancelledError:
                 raise
             except TRANSIENT as error:
                 metrics.PROJECTION_RETRIES.labels(self.name).inc()
                 self.health = Health(False, f"retrying after {type(error).__name__}")
                 log.warning("projection.retry", projection=self.name, error=type(error).__name__, detail=str(error))
+                await self._deactivate()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+    async def _activate(self) -> bool:
+        """Become the one active runner (advisory lock on our own commit connection)."""
+        if self._connection is not None and not self._connection.is_closed():
+            return True
+        connection = await self._pool.acquire()
+        try:
+            if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", _lock_key(self._schema, self.name)):
+                await self._pool.release(connection)
+                self.active = False
+                self.position = max(self.position, await read_position(self._pool, self._schema, self.name))
+                return False
+            self.position = await read_position(connection, self._schema, self.name)
+        except BaseException:
+            await self._pool.release(connection)
+            raise
+        self._connection, self.active = connection, True
+        log.info("projection.active", projection=self.name, position=self.position)
+        return True
+
+    async def _deactivate(self) -> None:
+        self.active = False
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(Exception):
+                await connection.execute("SELECT pg_advisory_unlock_all()")
+            with contextlib.suppress(Exception):
+                await self._pool.release(connection)
+
+    async def _bind(self) -> JetStreamContext.PullSubscription:
+        """A fresh durable consumer starting right after our position."""
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+        with contextlib.suppress(NotFoundError):
+            await self._js.delete_consumer(self._stream, self.name)
+        await self._js.add_consumer(self._stream, api.ConsumerConfig(
+            durable_name=self.name, filter_subject=self._filter, ack_policy=api.AckPolicy.EXPLICIT,
+            ack_wait=60, max_deliver=-1, max_ack_pending=self._batch_size * 4,
+            deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.position + 1))
+        self._subscription = await self._js.pull_subscribe_bind(durable=self.name, stream=self._stream)
+        return self._subscription
 
     async def _handle(self, messages: list[Msg]) -> bool:
         """Apply a fetched batch; False when the projection had to stop on a poison event."""
@@ -172,21 +237,35 @@ class ProjectionRunner:
             return await self._isolate_poison(messages)
         try:
             await self._commit(events)
-        except TRANSIENT:
+        except (OutOfOrder, *TRANSIENT):
             raise
         except Exception:
             return await self._isolate_poison(messages)
         await self._acknowledge(messages)
         return True
 
+    def _wanted(self, events: Sequence[StoredEvent]) -> list[StoredEvent]:
+        types = self._projection.aggregate_types
+        return list(events) if types is None else [e for e in events if e.aggregatetype in types]
+
     async def _commit(self, events: Sequence[StoredEvent]) -> None:
-        async with self._pool.acquire() as connection, connection.transaction():
+        connection = self._connection
+        if connection is None:
+            raise asyncpg.InterfaceError("the runner is not active")
+        async with connection.transaction():
             position = await connection.fetchval(
                 f'SELECT position FROM "{self._schema}".projection_positions WHERE name = $1 FOR UPDATE',
                 self.name)
             fresh = [e for e in events if (e.sequence or 0) > position]
+            expected = position + 1
+            for event in fresh:
+                if event.sequence != expected:
+                    raise OutOfOrder(f"expected sequence {expected}, got {event.sequence}")
+                expected += 1
             if fresh:
-                await self._projection.apply(connection, fresh)
+                wanted = self._wanted(fresh)
+                if wanted:
+                    await self._projection.apply(connection, wanted)
                 position = fresh[-1].sequence
                 await connection.execute(
                     f'UPDATE "{self._schema}".projection_positions SET position = $2, updated_at = now()'
@@ -212,7 +291,7 @@ class ProjectionRunner:
             sequence = message.metadata.sequence.stream
             try:
                 await self._commit([StoredEvent.from_payload(message.data, sequence)])
-            except TRANSIENT:
+            except (OutOfOrder, *TRANSIENT):
                 raise
             except Exception as error:
                 self.health = Health(False, f"stopped at poison event sequence {sequence}: "

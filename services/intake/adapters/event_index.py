@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import asyncpg
 
 from shared.bus.projection import POSITIONS_MIGRATION
-from shared.bus.subjects import Subjects
 from shared.crypto.keystore import SCHEMA as KEYS_SCHEMA
 from shared.db.migrations import Migration
 from shared.events.envelope import StoredEvent
@@ -71,9 +70,7 @@ class EventIndexProjection:
     """Indexes every event id and destroys the data key of every erased family."""
 
     name = "intake-index"
-
-    def __init__(self, subjects: Subjects) -> None:
-        self.filter_subjects = [subjects.all()]
+    aggregate_types = None
 
     async def apply(self, connection: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
         await connection.executemany(

@@ -1,0 +1,114 @@
+"""Idempotency beyond JetStream's window, NATS outages, personal data and erasure."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from shared.embedded import EmbeddedNats, EmbeddedPostgres
+from services.intake.bootstrap import create_app as create_intake
+from tests.support.harness import Harness, event, running
+from tests.support.world import World, must_post, post
+
+
+async def test_a_resend_after_the_duplicate_window_is_still_a_duplicate(make_settings, unique_id: str) -> None:
+    settings = await make_settings(duplicate_window_seconds=1.0)
+    async with running(create_intake, settings) as intake:
+        world = await World.create(intake, unique_id)
+        body = world.activity(None, "offline-week", municipality_id=world.municipality)
+        first = await must_post(intake, body, world.as_mediator)
+        await asyncio.sleep(1.5)  # let JetStream forget the id: only our own history check remains
+        again = await post(intake, body, world.as_mediator)
+        assert again.status_code == 200 and again.json() == {**first, "duplicate": True}
+        # A fresh intake process (empty cache) recognises it from the log too.
+        async with running(create_intake, settings) as restarted:
+            await asyncio.sleep(1.1)
+            third = await post(restarted, body, world.as_mediator)
+            assert third.status_code == 200 and third.json()["sequence"] == first["sequence"]
+            other = world.activity(None, "other-aggregate", municipality_id=world.municipality)
+            reused = await post(restarted, {**other, "id": body["id"]}, world.as_mediator)
+            assert reused.status_code == 409
+        assert await intake.app.state.runtime.log.last_sequence() == first["sequence"]
+
+
+async def test_when_nats_is_down_posts_are_503_with_retry_after_and_nothing_is_acknowledged(
+        make_settings, tmp_path: Path, unique_id: str) -> None:
+    nats = EmbeddedNats(tmp_path / "nats")
+    nats.start()
+    try:
+        settings = await make_settings(nats_url=nats.url)
+        async with running(create_intake, settings) as intake:
+            world = await World.create(intake, unique_id)
+            nats.stop()
+            body = world.activity(None, "during-outage", municipality_id=world.municipality)
+            answer = await post(intake, body, world.as_mediator)
+            assert answer.status_code == 503
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert int(answer.headers["Retry-After"]) > 0
+            readiness = await intake.client.get("/readyz")
+            assert readiness.status_code == 503
+            nats.start()
+            for _ in range(100):  # the client reconnects by itself
+                if intake.app.state.runtime.nc.is_connected:
+                    break
+                await asyncio.sleep(0.1)
+            retried = await post(intake, body, world.as_mediator)
+            assert retried.status_code in (200, 201)
+            history = await intake.app.state.runtime.log.history(
+                intake.app.state.runtime.subjects.aggregate(world.municipality, "activity", world.id("during-outage")))
+            assert [e.id for e in history] == [body["id"]]
+    finally:
+        nats.stop()
+
+
+def _grep(directory: Path, needle: str) -> list[str]:
+    found = subprocess.run(["grep", "-r", "-l", "-a", needle, str(directory)], capture_output=True, text=True)
+    return [line for line in found.stdout.splitlines() if line]
+
+
+async def test_personal_data_never_reaches_the_log_the_database_or_the_logs(
+        intake: Harness, world: World, nats_server: EmbeddedNats, postgres_server: EmbeddedPostgres,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    surname = f"Plaintextova{world.uid}"
+    family_id = await world.family("private", surname=surname)
+    await must_post(intake, event("tilts.person.added", {
+        "family_id": family_id, "person_id": world.id("p1"), "relation": "parent", "birth_year": 1985,
+        "personal": {"given_name": "Laura", "surname": surname, "personal_code": "010185-12345"}}),
+        world.as_mediator)
+    stored = (await intake.client.get(f"/v1/events/{(await _first_event_id(intake, family_id))}",
+                                      headers=world.admin)).json()
+    assert stored["data"]["personal"]["alg"] == "A256GCM"
+    async with intake.app.state.runtime.pool.acquire() as connection:
+        await connection.execute("CHECKPOINT")
+    assert _grep(nats_server.store_dir, surname) == []
+    assert _grep(postgres_server.data_dir, surname) == []
+    assert _grep(postgres_server.data_dir, "010185-12345") == []
+    assert surname not in capsys.readouterr().out
+
+
+async def _first_event_id(intake: Harness, family_id: str) -> str:
+    runtime = intake.app.state.runtime
+    subject = await runtime.log.locate(runtime.subjects.any_municipality("family", family_id))
+    return (await runtime.log.history(subject))[0].id
+
+
+async def test_erasing_a_family_destroys_its_key_and_keeps_the_log_verifiable(intake: Harness, world: World) -> None:
+    family_id = await world.family("to-erase", surname="Dzēšamā")
+    keys = intake.app.state.runtime.keys
+    assert await keys.get(family_id) is not None
+    coordinator = intake.auth("coordinator", "coord-1", municipalities=(world.municipality,))
+    await must_post(intake, event("tilts.family.erased", {"family_id": family_id, "reason": "pieprasījums"}),
+                    coordinator)
+    assert await keys.get(family_id) is None and await keys.is_destroyed(family_id)
+    runtime = intake.app.state.runtime
+    history = await runtime.log.history(await runtime.log.locate(runtime.subjects.any_municipality("family", family_id)))
+    assert [e.type for e in history] == ["tilts.family.registered", "tilts.family.erased"]
+    assert all(e.compute_hash() == e.hash for e in history) and history[1].prevhash == history[0].hash
+    late = event("tilts.person.added", {"family_id": family_id, "person_id": "p9", "relation": "child",
+                                        "birth_year": 2015, "personal": {"given_name": "Jānis"}})
+    assert (await post(intake, late, world.as_mediator)).status_code == 409
+    # Re-sending the registration after erasure is still recognised as the same event.
+    assert (await intake.client.get(f"/v1/events/{history[0].id}", headers=world.admin)).status_code == 200

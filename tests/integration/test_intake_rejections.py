@@ -1,0 +1,159 @@
+"""Bad input gets a clear problem answer and leaves nothing behind in the log."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.support.harness import Harness, event
+from tests.support.world import World, post
+
+
+async def _head(intake: Harness) -> int:
+    return await intake.app.state.runtime.log.last_sequence()
+
+
+async def _assert_problem(answer, status: int) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert {"type", "title", "status", "detail"} <= set(body) and body["status"] == status
+    return body
+
+
+@pytest.mark.parametrize("raw, why", [
+    (b"{not json", "malformed"),
+    (b"\xff\xfe{}", "invalid utf-8"),
+    (b'{"id": "a", "id": "b"}', "duplicate keys"),
+    (b'{"x": NaN}', "NaN"),
+    (b"[" * 200_000 + b"]" * 200_000, "nesting bomb"),
+    (b"", "empty"),
+])
+async def test_a_body_that_is_not_json_is_a_400_and_stores_nothing(intake: Harness, world: World,
+                                                                   raw: bytes, why: str) -> None:
+    head = await _head(intake)
+    answer = await intake.client.post("/v1/events", content=raw, headers={
+        **world.as_mediator, "content-type": "application/json"})
+    await _assert_problem(answer, 400)
+    assert await _head(intake) == head
+
+
+async def test_a_body_over_one_mebibyte_is_a_413(intake: Harness, world: World) -> None:
+    head = await _head(intake)
+    big = world.activity(None, "big", municipality_id=world.municipality, note="x" * (1024 * 1024 + 10))
+    answer = await intake.client.post("/v1/events", content=json.dumps(big).encode(), headers={
+        **world.as_mediator, "content-type": "application/json"})
+    await _assert_problem(answer, 413)
+    assert await _head(intake) == head
+
+
+async def test_a_schema_violation_is_a_422_naming_every_bad_field(intake: Harness, world: World) -> None:
+    head = await _head(intake)
+    body = event("tilts.activity.recorded", {"activity_id": "has space", "kind": "sightseeing",
+                                             "domain": "education", "surprise": True})
+    problem = await _assert_problem(await post(intake, body, world.as_mediator), 422)
+    fields = {e["field"] for e in problem["errors"]}
+    assert {"data.activity_id", "data.kind", "data.surprise"} <= fields
+    assert all(e["pointer"].startswith("#/data/") for e in problem["errors"])
+    assert await _head(intake) == head
+
+
+async def test_an_event_more_than_five_minutes_in_the_future_is_a_422(intake: Harness, world: World) -> None:
+    future = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+    body = world.activity(None, "future", municipality_id=world.municipality)
+    problem = await _assert_problem(await post(intake, {**body, "time": future}, world.as_mediator), 422)
+    assert problem["errors"][0]["field"] == "time"
+
+
+async def test_an_unknown_event_type_is_a_422(intake: Harness, world: World) -> None:
+    problem = await _assert_problem(await post(intake, event("tilts.party.thrown", {}), world.as_mediator), 422)
+    assert problem["errors"][0]["field"] == "type"
+
+
+async def test_a_missing_or_bad_token_is_a_401(intake: Harness, world: World) -> None:
+    body = world.activity(None, "noauth", municipality_id=world.municipality)
+    await _assert_problem(await intake.client.post("/v1/events", json=body), 401)
+    await _assert_problem(await post(intake, body, {"Authorization": "Bearer not.a.token"}), 401)
+
+
+def _forged(claims: dict, key, algorithm: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm=algorithm)}"}
+
+
+async def test_unsigned_expired_foreign_and_confused_tokens_are_refused(intake: Harness, world: World) -> None:
+    now = datetime.now(UTC)
+    claims = {"iss": "tilts", "aud": "tilts", "sub": world.mediator, "role": "mediator",
+              "iat": now, "exp": now + timedelta(hours=1)}
+    body = world.activity(None, "forged", municipality_id=world.municipality)
+    header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(json.dumps({**claims, "iat": int(now.timestamp()),
+                                                   "exp": int((now + timedelta(hours=1)).timestamp())}).encode()
+                                       ).rstrip(b"=").decode()
+    attempts = [
+        {"Authorization": f"Bearer {header}.{payload}."},
+        _forged(claims, Ed25519PrivateKey.generate(), "EdDSA"),
+        _forged({**claims, "exp": now - timedelta(hours=1)}, intake.tokens._private_key, "EdDSA"),
+        _forged({**claims, "aud": "someone-else"}, intake.tokens._private_key, "EdDSA"),
+        _forged(claims, b"a-shared-secret-that-is-long-enough-for-hs256", "HS256"),
+    ]
+    head = await _head(intake)
+    for headers in attempts:
+        await _assert_problem(await post(intake, body, headers), 401)
+    assert await _head(intake) == head
+
+
+async def test_a_role_that_may_not_post_a_type_is_a_403(intake: Harness, world: World) -> None:
+    auditor = intake.auth("auditor", "aud-1")
+    body = world.activity(None, "by-auditor", municipality_id=world.municipality)
+    await _assert_problem(await post(intake, body, auditor), 403)
+    institution_registers = event("tilts.municipality.registered", {"municipality_id": world.id("x"), "name": "X"})
+    await _assert_problem(await post(intake, institution_registers, world.as_institution), 403)
+
+
+async def test_a_mediator_writes_only_in_their_municipalities(intake: Harness, world: World) -> None:
+    body = event("tilts.family.registered", {
+        "family_id": world.id("elsewhere"), "municipality_id": world.other_municipality,
+        "consent": {"given_on": "2020-01-02", "scope": "mediācija"}})
+    head = await _head(intake)
+    await _assert_problem(await post(intake, body, world.as_mediator), 403)
+    stranger = intake.auth("mediator", world.id("unregistered"))
+    await _assert_problem(await post(intake, world.activity(None, "s", municipality_id=world.municipality),
+                                     stranger), 403)
+    assert await _head(intake) == head
+
+
+async def test_a_reference_to_an_unknown_institution_is_a_404_naming_the_field(intake: Harness, world: World) -> None:
+    body = event("tilts.cooperation.recorded", {
+        "cooperation_id": world.id("coop-x"), "institution_id": world.id("nowhere"), "contact_id": "c",
+        "domain": "education", "channel": "phone", "purpose": "kavējumi"})
+    problem = await _assert_problem(await post(intake, body, world.as_mediator), 404)
+    assert problem["errors"][0]["field"] == "data.institution_id"
+
+
+async def test_reading_an_unknown_or_out_of_scope_event_is_a_404(intake: Harness, world: World) -> None:
+    await _assert_problem(await intake.client.get("/v1/events/no-such-event", headers=world.admin), 404)
+    body = event("tilts.family.registered", {
+        "family_id": world.id("private"), "municipality_id": world.municipality,
+        "consent": {"given_on": "2020-01-02", "scope": "mediācija"}})
+    assert (await post(intake, body, world.as_mediator)).status_code == 201
+    await _assert_problem(await intake.client.get(f"/v1/events/{body['id']}", headers=world.as_institution), 404)
+    other = intake.auth("coordinator", "coord-x", municipalities=(world.other_municipality,))
+    await _assert_problem(await intake.client.get(f"/v1/events/{body['id']}", headers=other), 404)
+    own = intake.auth("coordinator", "coord-y", municipalities=(world.municipality,))
+    assert (await intake.client.get(f"/v1/events/{body['id']}", headers=own)).status_code == 200
+
+
+async def test_an_unsupported_media_type_is_a_415(intake: Harness, world: World) -> None:
+    answer = await intake.client.post("/v1/events", content=b"<event/>", headers={
+        **world.as_mediator, "content-type": "application/xml"})
+    await _assert_problem(answer, 415)
+
+
+async def test_unknown_routes_and_methods_answer_problems(intake: Harness) -> None:
+    await _assert_problem(await intake.client.get("/v1/nothing-here"), 404)
+    await _assert_problem(await intake.client.delete("/v1/events"), 405)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     reporting_port: int = 8081
     notifications_port: int = 8082
     public_base_url: str | None = None
+    intake_workers: int = Field(default=1, ge=1, le=32)
     max_body_bytes: int = 1024 * 1024
 
     # Keys. The master key may come from the environment (base64, 32 bytes); otherwise

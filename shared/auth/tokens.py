@@ -7,7 +7,9 @@ a public key used as an HMAC secret), expired tokens and tokens for another audi
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +22,8 @@ from shared.roles import Role
 from shared.secrets import load_or_create
 
 ALGORITHM = "EdDSA"
-_DURATION = re.compile(r"\A(\d+)([smhdw])\Z")
+_DURATION = re.compile(r"\A([0-9]{1,7})([smhdw])\Z")
+MAX_TOKEN_LIFETIME = timedelta(days=3650)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -48,7 +51,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 8h, 30d)")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    duration = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if duration > MAX_TOKEN_LIFETIME:
+        raise ValueError(f"a token may live at most {MAX_TOKEN_LIFETIME.days} days")
+    return duration
 
 
 def _generate_private_key() -> bytes:
@@ -59,11 +65,16 @@ def _generate_private_key() -> bytes:
 class TokenAuthority:
     """Mints and verifies tokens with the signing key kept in the data dir."""
 
-    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str) -> None:
+    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str,
+                 cache_size: int = 10_000) -> None:
         self._private_key = private_key
         self._public_key: Ed25519PublicKey = private_key.public_key()
         self._issuer = issuer
         self._audience = audience
+        # A phone sends the same token with every request: verify its signature once, then
+        # only check that it has not expired.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenAuthority:
@@ -85,6 +96,17 @@ class TokenAuthority:
         return jwt.encode(claims, self._private_key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            self._verified.move_to_end(token)
+            return cached[0]
+        principal, expires = self._verify_signed(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(token, self._public_key, algorithms=[ALGORITHM], audience=self._audience,
                                 issuer=self._issuer, leeway=30,
@@ -100,5 +122,6 @@ class TokenAuthority:
             raise TokenError("malformed institution claim")
         if role is Role.INSTITUTION and not institution:
             raise TokenError("an institution token must name its institution")
-        return Principal(role=role, subject=str(claims["sub"]), municipalities=frozenset(municipalities),
-                         institution=institution, token_id=claims.get("jti"))
+        principal = Principal(role=role, subject=str(claims["sub"]), municipalities=frozenset(municipalities),
+                              institution=institution, token_id=claims.get("jti"))
+        return principal, float(claims["exp"])

@@ -95,11 +95,12 @@ class ProjectionRunner:
     """Runs one projection from its stored position to the head of the log, and on."""
 
     def __init__(self, nc: NATS, js: JetStreamContext, pool: asyncpg.Pool, *, stream: str, subjects_filter: str,
-                 schema: str, projection: Projection, batch_size: int = 256, fetch_timeout: float = 1.0) -> None:
+                 schema: str, projection: Projection, batch_size: int = 256, fetch_timeout: float = 1.0,
+                 linger: float = 0.02) -> None:
         self._nc, self._js, self._pool = nc, js, pool
         self._stream, self._filter, self._schema = stream, subjects_filter, schema
         self._projection = projection
-        self._batch_size, self._fetch_timeout = batch_size, fetch_timeout
+        self._batch_size, self._fetch_timeout, self._linger = batch_size, fetch_timeout, linger
         self.position = 0
         self.active = False
         self.health = Health(False, "starting")
@@ -107,6 +108,7 @@ class ProjectionRunner:
         self._task: asyncio.Task | None = None
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._connection: asyncpg.Connection | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def name(self) -> str:
@@ -126,10 +128,13 @@ class ProjectionRunner:
         self._task = asyncio.create_task(self._run(), name=f"projection:{self.name}")
 
     async def stop(self) -> None:
+        """Finish the batch in hand and stop (cancelling nats-py's fetch can hang: let it time out)."""
+        self._stopping.set()
         if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=self._fetch_timeout + 5)
+            if not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=5)
         await self._deactivate()
 
     async def wait_for(self, sequence: int, timeout: float) -> bool:
@@ -153,18 +158,19 @@ class ProjectionRunner:
 
     async def _run(self) -> None:
         backoff = 0.2
-        while True:
+        while not self._stopping.is_set():
             try:
                 if not await self._activate():
                     self.health = Health(True, None)
-                    await asyncio.sleep(STANDBY_POLL_SECONDS)
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), STANDBY_POLL_SECONDS)
                     continue
                 subscription = await self._bind()
                 backoff = 0.2
-                while True:
+                while not self._stopping.is_set():
                     try:
-                        messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
-                    except nats.errors.TimeoutError:
+                        messages = await self._fetch(subscription)
+                    except asyncio.TimeoutError:  # nothing new (nats-py raises either kind)
                         metrics.PROJECTION_LAG.labels(self.name).set(0)
                         continue
                     try:
@@ -180,7 +186,8 @@ class ProjectionRunner:
                 self.health = Health(False, f"retrying after {type(error).__name__}")
                 log.warning("projection.retry", projection=self.name, error=type(error).__name__, detail=str(error))
                 await self._deactivate()
-                await asyncio.sleep(backoff)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = min(backoff * 2, 5.0)
 
     async def _activate(self) -> bool:
@@ -229,6 +236,18 @@ class ProjectionRunner:
         self._subscription = await self._js.pull_subscribe_bind(durable=self.name, stream=self._stream)
         return self._subscription
 
+    async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
+        """A batch: wait for the first events, then linger briefly so a trickle of single events
+        is committed a few dozen at a time rather than one transaction each."""
+        messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
+        deadline = time.monotonic() + self._linger
+        while len(messages) < self._batch_size and (remaining := deadline - time.monotonic()) > 0.001:
+            try:
+                messages += await subscription.fetch(self._batch_size - len(messages), timeout=remaining)
+            except asyncio.TimeoutError:
+                break
+        return messages
+
     async def _handle(self, messages: list[Msg]) -> bool:
         """Apply a fetched batch; False when the projection had to stop on a poison event."""
         try:
@@ -253,9 +272,9 @@ class ProjectionRunner:
         if connection is None:
             raise asyncpg.InterfaceError("the runner is not active")
         async with connection.transaction():
-            position = await connection.fetchval(
-                f'SELECT position FROM "{self._schema}".projection_positions WHERE name = $1 FOR UPDATE',
-                self.name)
+            # We hold the projection's lock, so our position is the stored one; the update below
+            # still checks it, so a second writer could never go unnoticed.
+            position = self.position
             fresh = [e for e in events if (e.sequence or 0) > position]
             expected = position + 1
             for event in fresh:
@@ -266,10 +285,12 @@ class ProjectionRunner:
                 wanted = self._wanted(fresh)
                 if wanted:
                     await self._projection.apply(connection, wanted)
-                position = fresh[-1].sequence
-                await connection.execute(
+                status = await connection.execute(
                     f'UPDATE "{self._schema}".projection_positions SET position = $2, updated_at = now()'
-                    " WHERE name = $1", self.name, position)
+                    " WHERE name = $1 AND position = $3", self.name, fresh[-1].sequence, position)
+                if status != "UPDATE 1":
+                    raise OutOfOrder(f"the stored position of {self.name} is no longer {position}")
+                position = fresh[-1].sequence
         await self._advance(position, len(fresh))
 
     async def _advance(self, position: int, applied: int) -> None:

@@ -46,6 +46,8 @@ def wrap_data_key(master_key: bytes, family_id: str, data_key: bytes) -> bytes:
 
 
 def unwrap_data_key(master_key: bytes, family_id: str, wrapped: bytes) -> bytes:
+    if len(wrapped) < NONCE_BYTES + 16:
+        raise SealError("the wrapped family key is truncated")
     try:
         return AESGCM(master_key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:],
                                           b"tilts-family-key:" + family_id.encode())

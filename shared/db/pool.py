@@ -13,11 +13,21 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
                                         decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is.
+
+    asyncpg's default reset runs RESET ALL, UNLISTEN and advisory-unlock queries on every
+    release: a round trip per query on the intake's hot path. Tilts never changes session
+    state on pooled connections (the projection runner's advisory lock lives on a connection
+    it keeps, and unlocks before giving back); asyncpg still rolls back a dangling transaction.
+    """
+
+
 async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10,
                       application_name: str = "tilts") -> asyncpg.Pool:
     """A pool whose connections speak JSON for json/jsonb columns."""
     return await asyncpg.create_pool(
-        database_url, min_size=min_size, max_size=max_size, init=_init_connection,
+        database_url, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
         server_settings={"application_name": application_name}, command_timeout=60)
 
 

@@ -7,10 +7,11 @@ event is stored, so it is not part of the stored bytes: readers add it from the 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shared.canonical import canonical_json, sha256_hex
 
@@ -26,7 +27,17 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+_RFC3339 = re.compile(r"\A\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})\Z")
+
+
+def _rfc3339_text(value: object) -> object:
+    # CloudEvents `time` is RFC 3339 text; pydantic alone would also take Unix timestamps.
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("time must be RFC 3339 text, e.g. 2020-01-14T10:00:00+02:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, BeforeValidator(_rfc3339_text), AfterValidator(_aware)]
 Source = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s]+$")]
 CorrelationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
 
@@ -83,6 +94,18 @@ class StoredEvent(BaseModel):
     hash: str
     data: dict[str, Any]
     sequence: int | None = None
+
+    @classmethod
+    def chain(cls, **fields: Any) -> tuple[StoredEvent, bytes]:
+        """A new stored event from trusted fields, with its hash; and the bytes to write.
+
+        The intake builds one per append, so this skips re-validation and serialises once for
+        the hash and once for the payload.
+        """
+        body = {"specversion": "1.0", "datacontenttype": "application/json",
+                **{k: v for k, v in fields.items() if v is not None}}
+        digest = sha256_hex(canonical_json(body))
+        return cls.model_construct(**body, hash=digest), canonical_json({**body, "hash": digest})
 
     def hashed_form(self) -> dict[str, Any]:
         """The fields the hash covers: everything stored except the hash and the sequence."""

@@ -29,6 +29,13 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     return principal
 
 
+def authenticate_header(request: Request, authorization: str | None) -> Principal:
+    """Like `authenticate`, from the raw Authorization header."""
+    scheme, _, token = (authorization or "").partition(" ")
+    credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip()) if token else None
+    return authenticate(request, credentials)
+
+
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     """A check that the principal has one of the roles, else 403."""
     def check(principal: Principal) -> Principal:

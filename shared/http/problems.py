@@ -26,7 +26,9 @@ KINDS = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not-foun
 
 
 def pointer(field: str) -> str:
-    """`data.person_ids.0` -> JSON pointer `#/data/person_ids/0`."""
+    """`data.person_ids.0` -> JSON pointer `#/data/person_ids/0` (`body` is the whole document)."""
+    if field == "body":
+        return "#"
     return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in field.split("."))
 
 

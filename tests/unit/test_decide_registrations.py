@@ -115,7 +115,7 @@ def test_given_a_mediator_in_two_municipalities_when_a_coordinator_of_one_narrow
     then_rejected(when(coordinator(M1), *mediator_registered(MED2, M1), STATES), 403)
 
 
-def test_given_a_mediator_in_two_municipalities_when_a_coordinator_of_both_narrows_them_then_accepted() -> None:
+def test_given_a_mediator_in_two_municipalities_when_a_coordinator_of_both_narrows_them_then_ok() -> None:
     then_accepted_in(when(coordinator(M1, M2), *mediator_registered(MED2, M1), STATES), NATIONAL)
 
 

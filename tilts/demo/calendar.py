@@ -25,9 +25,11 @@ _DAY_STARTS = 8 * 60 + 30   # office opens at 08:30
 _LATE = 16 * 60 + 30        # after 16:30 work is squeezed into short slots
 
 
-def riga_time(day: date, minute: int) -> str:
-    """RFC 3339 text of `minute` after midnight on `day`, with the Riga offset of that date."""
-    local = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=RIGA)
+def riga_time(day: date, minute: int, second: int = 0) -> str:
+    """RFC 3339 text of a time of day on `day`, with the Riga offset of that date."""
+    total = minute * 60 + second
+    local = datetime(day.year, day.month, day.day, total // 3600, total // 60 % 60, total % 60,
+                     tzinfo=RIGA)
     return local.isoformat(timespec="seconds")
 
 

@@ -1,4 +1,4 @@
-"""The generator's shared state: randomness, calendar, ids, diaries and the events planned so far."""
+"""The generator's shared state: randomness, calendar, ids, diaries and the events planned."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 from shared.roles import Role
 
 from .calendar import Agenda, WorkCalendar
-from .model import ActorSpec, DemoInstitution, DemoMediator
+from .model import ActorSpec, DemoInstitution, DemoMediator, DemoMunicipality
 from .names import NameBook
 
-__all__ = ["ADMIN", "Ids", "Ledger", "Planned", "coordinator_of", "institution_actor",
-           "mediator_actor"]
+__all__ = ["ADMIN", "PHASE_ANSWERS", "PHASE_RESUBMISSIONS", "PHASE_REVIEWS", "PHASE_WORK", "Ids",
+           "Ledger", "Planned", "coordinator_of", "institution_actor", "mediator_actor"]
 
 ADMIN = ActorSpec(Role.ADMIN, "admin-demo")
 """The national administrator who sets the season up."""
@@ -83,6 +83,7 @@ class Ledger:
     rng: random.Random
     calendar: WorkCalendar
     names: NameBook
+    municipalities: list[DemoMunicipality] = field(default_factory=list)
     institutions: dict[str, list[DemoInstitution]] = field(default_factory=dict)
     planned: list[Planned] = field(default_factory=list)
     case_family: dict[str, str] = field(default_factory=dict)

@@ -8,8 +8,11 @@ from typing import Any
 
 from shared.roles import Role
 
-__all__ = ["ActorSpec", "DemoContact", "DemoInstitution", "DemoMediator", "DemoMunicipality",
-           "DemoSeason", "DemoStep"]
+__all__ = ["MAX_BATCH", "ActorSpec", "DemoContact", "DemoInstitution", "DemoMediator",
+           "DemoMunicipality", "DemoSeason", "DemoStep"]
+
+MAX_BATCH = 500
+"""The most events the intake takes in one batch request."""
 
 
 @dataclass(frozen=True)

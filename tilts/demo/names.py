@@ -1,4 +1,4 @@
-"""Invented names: municipalities' forms, people, streets and the institutions of the season.
+"""Invented names: municipalities, people, streets and the institutions of the season.
 
 Every person and institution here is made up. None is one of the real people or institutions
 named in the source documents (the tests check the person names against them).
@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["ACTIVE_MUNICIPALITIES", "GENITIVE", "INSTITUTIONS", "MEDIATORS", "MUNICIPALITIES",
-           "FamilyName", "InstitutionTemplate", "NameBook"]
+__all__ = ["ACTIVE_MUNICIPALITIES", "INSTITUTIONS", "MASCULINE_ROLES", "MEDIATORS",
+           "MUNICIPALITIES", "FamilyName", "InstitutionTemplate", "NameBook"]
 
 MUNICIPALITIES: tuple[tuple[str, str], ...] = (
     ("jelgava", "Jelgava"), ("ventspils", "Ventspils"), ("riga", "Rīga"),
@@ -22,13 +22,6 @@ MUNICIPALITIES: tuple[tuple[str, str], ...] = (
 ACTIVE_MUNICIPALITIES: tuple[str, ...] = ("jelgava", "ventspils", "vilaka", "balvi", "riga",
                                           "valmiera")
 """Municipalities where a mediator works this season."""
-
-GENITIVE: dict[str, str] = {
-    "jelgava": "Jelgavas", "ventspils": "Ventspils", "riga": "Rīgas", "valmiera": "Valmieras",
-    "vilaka": "Viļakas", "balvi": "Balvu", "dobele": "Dobeles", "daugavpils": "Daugavpils",
-    "talsi": "Talsu",
-}
-"""The genitive form used in institution names ("Jelgavas ...")."""
 
 # (mediator id, invented display name, municipalities)
 MEDIATORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -115,12 +108,12 @@ class NameBook:
                 return name
         raise RuntimeError(f"ran out of given names for {surname}")
 
-    def staff(self) -> str:
-        """An institution employee's full name."""
+    def staff(self, role: str) -> str:
+        """The full name of an institution employee with this (gendered) job title."""
         masculine, feminine = self._rng.choice(_STAFF_SURNAMES)
-        if self._rng.random() < 0.8:  # social work and schools are mostly staffed by women
-            return self._unique(_STAFF_WOMEN, feminine)
-        return self._unique(_STAFF_MEN, masculine)
+        if role in MASCULINE_ROLES:
+            return self._unique(_STAFF_MEN, masculine)
+        return self._unique(_STAFF_WOMEN, feminine)
 
     def family_surname(self) -> FamilyName:
         """A Roma family's surname."""
@@ -142,6 +135,14 @@ class NameBook:
     def phone(self) -> str:
         """A placeholder mobile number (+371 2000 0xxx)."""
         return f"+371 2000 {self._rng.randint(0, 9999):04d}"
+
+
+MASCULINE_ROLES = frozenset({
+    "sociālais pedagogs", "direktora vietnieks", "inspektors darbam ar nepilngadīgajiem",
+    "nodaļas priekšnieks", "centra vadītājs", "iecirkņa vadītājs", "nodaļas vadītājs",
+    "valdes priekšsēdētājs",
+})
+"""Job titles in the masculine form (Latvian titles agree with the person's gender)."""
 
 
 @dataclass(frozen=True)

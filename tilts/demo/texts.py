@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 __all__ = ["ACK_NOTES", "ACTIVITY_NOTES", "APPROVAL_NOTES", "CHALLENGES", "COMMUNITY_EVENTS",
            "COVID_CHALLENGES", "DISPUTE_REASONS", "DOMAIN_WEIGHTS", "EVALUATION_TEXTS",
-           "GENERAL_COOPERATIONS", "GLAD_ABOUT", "NARRATIVE", "NEEDS", "OUTCOME_LABELS",
-           "REFERRAL_NOTES", "REMOTE_NOTE", "RESUBMISSION_NOTE", "RETURN_NOTES", "CommunityEvent",
-           "GeneralCooperation", "NeedTemplate"]
+           "GENERAL_COOPERATIONS", "GLAD_ABOUT", "KEEPING_IN_TOUCH", "NARRATIVE", "NEEDS",
+           "NEED_WEIGHTS", "OUTCOME_LABELS", "REFERRAL_NOTES", "REMOTE_NOTE", "RESUBMISSION_NOTE",
+           "RETURN_NOTES", "CommunityEvent", "GeneralCooperation", "NeedTemplate"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ def _need(domain: str, need: str, description: str, focus: str, activities: str,
                         tuple(institutions.split()), purposes, outcomes, referral, covid)
 
 
-DOMAIN_WEIGHTS: dict[str, int] = {"education": 36, "social": 20, "employment": 12, "health": 11,
-                                  "housing": 8, "documents": 7, "legal": 4, "community": 2}
+DOMAIN_WEIGHTS: dict[str, int] = {"education": 42, "social": 20, "employment": 14, "health": 8,
+                                  "housing": 8, "documents": 6, "legal": 4, "community": 2}
 """How often each domain comes up (education dominates, as in the seeds)."""
 
 NEEDS: tuple[NeedTemplate, ...] = (
@@ -308,6 +308,25 @@ NEEDS: tuple[NeedTemplate, ...] = (
 )
 """Every kind of need the season's cases are made of."""
 
+NEED_WEIGHTS: dict[str, int] = {
+    "Noskaidrot kavējumu iemeslus": 4, "Reģistrēt obligātajai pirmsskolas izglītībai": 3,
+    "Atbalsts mācībās bērnam ar mācīšanās grūtībām": 2, "Vecāku iesaiste bērna mācībās": 2,
+    "Iesaistīt jaunieti programmā «PROTI un DARI!»": 2,
+    "Novērst mācību pārtraukšanu (projekts «Pumpurs»)": 2,
+    "Attālinātās mācības: bērnam nav datora": 5,
+    "Palīdzība trūcīgas personas statusa noformēšanā": 5,
+    "Garantētā minimālā ienākuma pabalsta pieteikšana": 2, "Dzīvokļa pabalsts apkurei": 2,
+    "Sociālā darbinieka atbalsts ģimenei": 2, "Pārtikas pakas ārkārtējās situācijas laikā": 3,
+    "Reģistrēties NVA kā bezdarbniekam": 3, "Darba meklēšana": 3,
+    "NVA pasākumi ilgstošajiem bezdarbniekiem": 2, "Bērnu vakcinācija": 2,
+    "Reģistrēšanās pie ģimenes ārsta": 2,
+    "Parāda par īri un komunālajiem maksājumiem atmaksas grafiks": 3,
+    "Stāšanās rindā uz pašvaldības dzīvokli": 2, "Dzīvesvietas deklarēšana": 2,
+    "Personu apliecinoša dokumenta noformēšana": 2, "Faktiskās dzīvesvietas noskaidrošana": 2,
+    "Tulkošana tiesas sēdē": 2,
+}
+"""How often a need comes up within its domain (1 unless named here)."""
+
 ACTIVITY_NOTES: dict[str, tuple[str, ...]] = {
     "home_visit": ("Mājas vizītē pārrunāta situācija ar vecākiem.",
                    "Apmeklēta ģimene, izskaidrotas skolas prasības.",
@@ -331,6 +350,7 @@ ACTIVITY_NOTES: dict[str, tuple[str, ...]] = {
 """Short notes a mediator writes about an activity, by kind."""
 
 REMOTE_NOTE = "Ārkārtējās situācijas dēļ saziņa pa tālruni."
+KEEPING_IN_TOUCH = "Regulārs kontakts ar ģimeni: pārrunāts, kā klājas bērniem un vecākiem."
 
 
 @dataclass(frozen=True)

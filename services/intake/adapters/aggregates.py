@@ -13,7 +13,7 @@ from collections import OrderedDict
 from weakref import WeakValueDictionary
 
 from shared.bus.eventlog import EventLog
-from shared.events.base import AggregateRef
+from shared.events.base import AggregateRef, EventData
 from shared.events.envelope import StoredEvent
 from services.intake.domain.state import AggregateState, apply_stored
 
@@ -71,9 +71,10 @@ class AggregateStore:
         while len(self._cache) > self._capacity:
             self._cache.popitem(last=False)
 
-    def record(self, state: AggregateState, event: StoredEvent, subject: str) -> AggregateState:
+    def record(self, state: AggregateState, event: StoredEvent, subject: str,
+               data: EventData | None = None) -> AggregateState:
         """Fold our own just-appended event into the cached state."""
-        new_state = apply_stored(state, event, subject)
+        new_state = apply_stored(state, event, subject, data)
         self.remember(new_state)
         return new_state
 

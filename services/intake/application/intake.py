@@ -100,16 +100,25 @@ class Intake:
 
     async def _submit_locked(self, principal: Principal, posted: PostedEvent, data: EventData,
                              ref: AggregateRef) -> Outcome:
-        target = await self._store.load(ref)
+        # An aggregate we have not cached is assumed new: most events create one (a cooperation,
+        # an activity), and the append is conditional on the aggregate having no events in any
+        # municipality, so the log itself confirms the assumption. A refusal based on it is
+        # checked against the real state before it is answered.
+        target = self._store.cached(ref)
+        assumed = target is None
+        target = target or AggregateState(ref=ref)
         for _ in range(MAX_ATTEMPTS):
             planned = await self._plan(principal, posted, data, target, {})
             if not isinstance(planned, Planned):
+                if assumed:
+                    assumed, target = False, await self._store.reload(ref)
+                    continue
                 return planned
             try:
                 appended = await self._log.append(planned.append)
             except WrongLastSequence:
                 metrics.APPEND_CONFLICTS.inc()
-                target = await self._store.reload(ref)
+                assumed, target = False, await self._store.reload(ref)
                 continue
             if appended.duplicate:
                 return await self._resolve_duplicate_ack(posted, data, appended.sequence, ref)
@@ -189,16 +198,15 @@ class Intake:
                  target: AggregateState, accepted: Accepted, stored_data: dict, fingerprint: str) -> Planned:
         ref = target.ref
         subject = target.subject or self._log.subjects.aggregate(accepted.municipality, ref.type, ref.id)
-        stored = StoredEvent(
+        stored, payload = StoredEvent.chain(
             id=posted.id, source=posted.source, type=posted.type, time=format_time(posted.time),
             subject=f"{ref.type}/{ref.id}", recordedtime=self._clock().isoformat().replace("+00:00", "Z"),
             actor=principal.subject, actorrole=str(principal.role),
             municipalityid=target.municipality or accepted.municipality,
             aggregatetype=ref.type, aggregateid=ref.id, version=target.version + 1,
             schemaversion=schema_version, correlationid=posted.correlationid, fingerprint=fingerprint,
-            prevhash=target.last_hash, hash="", data=stored_data)
-        stored = stored.model_copy(update={"hash": stored.compute_hash()})
-        append = Append(subject=subject, payload=stored.payload(), msg_id=posted.id,
+            prevhash=target.last_hash, data=stored_data)
+        append = Append(subject=subject, payload=payload, msg_id=posted.id,
                         expected_sequence=target.last_sequence,
                         guard=self._log.subjects.any_municipality(ref.type, ref.id))
         return Planned(posted, data, target, stored, append)
@@ -228,11 +236,16 @@ class Intake:
                     continue
                 first_of[posted.id] = index
                 ref = data.aggregate()
-                target = pending.get(ref) or await self._store.load(ref)
-                outcome = await self._plan(principal, posted, data, target, pending, indexed)
+                target = pending.get(ref) or self._store.cached(ref)
+                assumed = target is None  # as in submit(): the atomic append confirms it is new
+                outcome = await self._plan(principal, posted, data, target or AggregateState(ref=ref),
+                                           pending, indexed)
+                if assumed and not isinstance(outcome, Planned):
+                    target = await self._store.reload(ref)
+                    outcome = await self._plan(principal, posted, data, target, pending, indexed)
                 if isinstance(outcome, Planned):
                     planned.append((index, outcome))
-                    pending[ref] = apply_stored(target, outcome.stored, outcome.append.subject)
+                    pending[ref] = apply_stored(outcome.target, outcome.stored, outcome.append.subject, data)
                 else:
                     results[index] = outcome
             await self._commit_batch(principal, planned, results)
@@ -280,7 +293,8 @@ class Intake:
 
     async def _appended(self, planned: Planned, sequence: int) -> AggregateState:
         """Bookkeeping after the log acknowledged an append."""
-        state = self._store.record(planned.target, planned.stored.with_sequence(sequence), planned.append.subject)
+        state = self._store.record(planned.target, planned.stored.with_sequence(sequence), planned.append.subject,
+                                   planned.data)
         log.info("event.appended", event_id=planned.posted.id, sequence=sequence, type=planned.posted.type,
                  aggregate=f"{planned.target.ref.type}/{planned.target.ref.id}",
                  version=planned.stored.version, correlation_id=planned.posted.correlationid)

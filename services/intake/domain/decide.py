@@ -59,10 +59,17 @@ Decision = Accepted | Rejection
 
 
 def decide(command: Command) -> Decision:
-    """Accept or reject one event against current state."""
+    """Accept or reject one event against current state.
+
+    A caller out of scope learns nothing more (403 comes first); otherwise a stale
+    `expectedversion` is answered before other conflicts, since re-reading is the client's fix.
+    """
+    decision = _rule(command.data, command)
+    if isinstance(decision, Rejection) and decision.status == 403:
+        return decision
     if command.expected_version is not None and command.expected_version != command.target.version:
         return version_conflict(command.expected_version, command.target.version)
-    return _rule(command.data, command)
+    return decision
 
 
 def references(data: EventData, target: AggregateState, principal: Principal,
@@ -73,8 +80,9 @@ def references(data: EventData, target: AggregateState, principal: Principal,
     family), so callers load what this returns and ask again until nothing new is named.
     """
     refs = list(_refs(data, target))
-    if isinstance(data, CooperationRecorded) and data.case_id and loaded:
-        case = loaded.get(AggregateRef("case", data.case_id))
+    case_id = data.case_id if isinstance(data, (CooperationRecorded, ReferralMade)) else None
+    if case_id and loaded:
+        case = loaded.get(AggregateRef("case", case_id))
         if case is not None and isinstance(case.body, Case):
             refs.append(AggregateRef("family", case.body.family_id))
     if principal.role is Role.MEDIATOR:
@@ -304,7 +312,8 @@ def _(data: PersonAdded, c: Command) -> Decision:
     if isinstance(family, Rejection):
         return family
     if family.consent_withdrawn:
-        return wrong_state(f"family {data.family_id} withdrew consent: nothing new may be recorded")
+        return wrong_state(f"family {data.family_id} withdrew consent: nothing new may be recorded",
+                           field="data.family_id")
     if data.person_id in family.persons:
         return wrong_state(f"person {data.person_id} is already in the family", field="data.person_id")
     return _accept(c, family.municipality_id)
@@ -393,6 +402,8 @@ def _activity_on_case(data: ActivityRecorded, c: Command) -> Decision:
     family = _live_family(c, case.family_id, "data.case_id")
     if isinstance(family, Rejection):
         return family
+    if data.municipality_id and data.municipality_id != family.municipality_id:
+        return invalid("data.municipality_id", "the family lives in another municipality")
     return _persons_of(family, data.person_ids) or _accept(c, c.target.municipality or "")
 
 
@@ -423,8 +434,8 @@ def _(data: OutcomeRecorded, c: Command) -> Decision:
         return wrong_state(f"outcome {data.outcome_id} already exists", field="data.outcome_id")
     family = c.ref("family", case.family_id).body
     if isinstance(family, Family):
-        if family.erased:
-            return wrong_state(f"family {case.family_id} was erased", field="data.case_id")
+        if family.erased or family.consent_withdrawn:
+            return _live_family(c, case.family_id, "data.case_id")  # the same refusal as for new work
         if rejection := _persons_of(family, data.person_ids):
             return rejection
     return _accept(c, c.target.municipality or "")
@@ -490,6 +501,9 @@ def _(data: ReferralMade, c: Command) -> Decision:
         return unknown("data.case_id", f"no case {data.case_id}")
     if not case_state.body.open:
         return wrong_state(f"case {data.case_id} is closed", field="data.case_id")
+    family = _live_family(c, case_state.body.family_id, "data.case_id")
+    if isinstance(family, Rejection):
+        return family
     if not isinstance(c.ref("institution", data.institution_id).body, Institution):
         return unknown("data.institution_id", f"no institution {data.institution_id}")
     return _accept(c, case_state.municipality or "")

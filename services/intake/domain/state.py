@@ -120,9 +120,15 @@ class AggregateState:
         return self.body is not None
 
 
-def apply_stored(state: AggregateState, event: StoredEvent, subject: str) -> AggregateState:
-    """Fold one stored event (with its sequence) into the aggregate's state."""
-    data = catalogue.parse_stored_data(event.type, event.data, event.schemaversion)
+def apply_stored(state: AggregateState, event: StoredEvent, subject: str,
+                 data: EventData | None = None) -> AggregateState:
+    """Fold one stored event (with its sequence) into the aggregate's state.
+
+    `data` may be given when the caller already holds the event's parsed data (it just
+    decided on it), saving a second validation.
+    """
+    if data is None:
+        data = catalogue.parse_stored_data(event.type, event.data, event.schemaversion)
     applied = dict(state.applied)
     applied[event.id] = Applied(event.sequence or 0, event.version, event.fingerprint)
     return replace(state, subject=subject, municipality=event.municipalityid,

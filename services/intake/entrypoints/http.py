@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.auth.tokens import Principal
-from shared.http.auth import authenticate, bearer_scheme
+from shared.http.auth import authenticate, authenticate_header, bearer_scheme
 from shared.http.json_body import parse_json
 from shared.http.problems import ProblemError, problem, problem_body, unavailable
 from shared.roles import Role
@@ -32,9 +32,18 @@ _EVENT_SCHEMA = {"content": {"application/json": {"schema": {
                    "correlationid": {"type": "string"}, "data": {"type": "object"}}}}}}
 
 
-def principal_of(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
-                 ) -> Principal:
+async def principal_of(request: Request,
+                       credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)) -> Principal:
     return authenticate(request, credentials)
+
+
+def _caller(request: Request) -> Principal:
+    """The caller, read straight from the header: FastAPI's dependency solving costs ~0.3 ms a
+    request on the write path (the routes still declare the bearer scheme for the docs)."""
+    return authenticate_header(request, request.headers.get("authorization"))
+
+
+_SECURED = {"security": [{"HTTPBearer": []}]}
 
 
 def _intake(request: Request) -> Intake:
@@ -67,8 +76,9 @@ def _answer(outcome: Outcome) -> JSONResponse:
 
 
 @router.post("/events", status_code=201, summary="Append one event (CloudEvents 1.0 structured JSON)",
-             openapi_extra={"requestBody": _EVENT_SCHEMA})
-async def post_event(request: Request, principal: Principal = Depends(principal_of)) -> JSONResponse:
+             openapi_extra={"requestBody": _EVENT_SCHEMA, **_SECURED})
+async def post_event(request: Request) -> JSONResponse:
+    principal = _caller(request)
     parsed = parse_event(await _json_body(request))
     if isinstance(parsed, Rejection):
         return _answer(parsed)
@@ -89,8 +99,10 @@ def _batch_item(index: int, raw: Any, outcome: Outcome) -> dict:
 @router.post("/events:batch", summary="Append up to 500 events in order, with a result per event",
              openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
                  "type": "object", "required": ["events"],
-                 "properties": {"events": {"type": "array", "maxItems": MAX_BATCH, "items": {"type": "object"}}}}}}}})
-async def post_batch(request: Request, principal: Principal = Depends(principal_of)) -> JSONResponse:
+                 "properties": {"events": {"type": "array", "maxItems": MAX_BATCH, "items": {"type": "object"}}}}}}},
+                 **_SECURED})
+async def post_batch(request: Request) -> JSONResponse:
+    principal = _caller(request)
     body = await _json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("events"), list) or set(body) != {"events"}:
         return _answer(schema_violation((("events", 'send {"events": [...]}'),)))

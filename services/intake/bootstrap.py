@@ -18,6 +18,7 @@ from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
 from services.intake.application.intake import Intake
 from services.intake.application.reading import EventReader
+from services.intake.entrypoints.fast_path import FastWritePath
 from services.intake.entrypoints.http import router
 
 SERVICE = "intake"
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "sealed and appended to the event log of record.")
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(FastWritePath, max_body_bytes=settings.max_body_bytes)  # outermost: the hot path
     app.include_router(router)
     app.include_router(ops_router(SERVICE, _readiness(app)))
     return app

@@ -16,24 +16,30 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tilts"'}
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from `tilts token create`")
 
 
-def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    """The principal of a request's bearer token, or a 401 problem."""
-    authority: TokenAuthority = request.app.state.tokens
-    if credentials is None or credentials.scheme.lower() != "bearer":
+def principal_from_header(authority: TokenAuthority, authorization: str | None) -> Principal:
+    """The principal of an `Authorization: Bearer <token>` header, or a 401 problem."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise ProblemError(401, "send a bearer token: Authorization: Bearer <token>", headers=_CHALLENGE)
     try:
-        principal = authority.verify(credentials.credentials)
+        return authority.verify(token.strip())
     except TokenError as error:
         raise ProblemError(401, f"the token is not valid: {error}", headers=_CHALLENGE) from error
+
+
+def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The principal of a request's bearer token, or a 401 problem."""
+    header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
+    principal = principal_from_header(request.app.state.tokens, header)
     request.state.principal = principal
     return principal
 
 
 def authenticate_header(request: Request, authorization: str | None) -> Principal:
     """Like `authenticate`, from the raw Authorization header."""
-    scheme, _, token = (authorization or "").partition(" ")
-    credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip()) if token else None
-    return authenticate(request, credentials)
+    principal = principal_from_header(request.app.state.tokens, authorization)
+    request.state.principal = principal
+    return principal
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:

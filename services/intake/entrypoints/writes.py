@@ -1,0 +1,115 @@
+"""The two write endpoints as plain functions: headers and body in, an answer out.
+
+Both the documented FastAPI routes and the raw ASGI fast path (`fast_path.py`) call these, so
+there is one implementation of what `POST /v1/events` and `POST /v1/events:batch` do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.auth.tokens import TokenAuthority
+from shared.http.auth import principal_from_header
+from shared.http.json_body import parse_json
+from shared.http.problems import MEDIA_TYPE, ProblemError, problem_body
+from services.intake.application.intake import Created, Duplicate, Intake, Outcome, Unavailable
+from services.intake.application.parsing import parse_event, schema_violation
+from services.intake.domain.rejections import Rejection
+
+MAX_BATCH = 500
+ACCEPTED_MEDIA = ("application/json", "application/cloudevents+json", "application/cloudevents-batch+json")
+RETRY_AFTER_SECONDS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+
+    def encoded(self) -> bytes:
+        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _problem_answer(error: ProblemError) -> Answer:
+    return Answer(error.status, problem_body(error.status, error.detail, **error.kwargs),
+                  dict(error.headers or {}), MEDIA_TYPE)
+
+
+def rejection_problem(rejection: Rejection) -> dict:
+    errors = rejection.errors
+    if not errors and rejection.field:
+        errors = ((rejection.field, rejection.detail),)
+    return problem_body(rejection.status, rejection.detail, kind=rejection.kind, title=rejection.title,
+                        errors=errors, current_version=rejection.current_version)
+
+
+def _outcome_answer(outcome: Outcome) -> Answer:
+    if isinstance(outcome, Rejection):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if outcome.status == 503 else {}
+        return Answer(outcome.status, rejection_problem(outcome), headers, MEDIA_TYPE)
+    body = {"id": outcome.id, "sequence": outcome.sequence, "version": outcome.version,
+            "duplicate": isinstance(outcome, Duplicate)}
+    return Answer(201 if isinstance(outcome, Created) else 200, body, {"Location": f"/v1/events/{outcome.id}"})
+
+
+def _json_document(headers: Mapping[str, str], body: bytes) -> Any:
+    media = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media not in ACCEPTED_MEDIA:
+        raise ProblemError(415, f"send JSON (one of {', '.join(ACCEPTED_MEDIA)}), not {media}")
+    return parse_json(body)
+
+
+def _unavailable(error: Unavailable) -> ProblemError:
+    return ProblemError(503, f"the event log is unavailable, nothing was stored: {error}",
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def write_event(intake: Intake, tokens: TokenAuthority, headers: Mapping[str, str], body: bytes) -> Answer:
+    """POST /v1/events."""
+    try:
+        principal = principal_from_header(tokens, headers.get("authorization"))
+        parsed = parse_event(_json_document(headers, body))
+        if isinstance(parsed, Rejection):
+            return _outcome_answer(parsed)
+        try:
+            return _outcome_answer(await intake.submit(principal, *parsed))
+        except Unavailable as error:
+            raise _unavailable(error) from error
+    except ProblemError as error:
+        return _problem_answer(error)
+
+
+def _batch_item(index: int, raw: Any, outcome: Outcome) -> dict:
+    if isinstance(outcome, Rejection):
+        event_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        return {"index": index, "id": event_id, "status": "rejected", "problem": rejection_problem(outcome)}
+    return {"index": index, "id": outcome.id, "status": "created" if isinstance(outcome, Created) else "duplicate",
+            "sequence": outcome.sequence, "version": outcome.version}
+
+
+async def write_batch(intake: Intake, tokens: TokenAuthority, headers: Mapping[str, str], body: bytes) -> Answer:
+    """POST /v1/events:batch."""
+    try:
+        principal = principal_from_header(tokens, headers.get("authorization"))
+        document = _json_document(headers, body)
+        if not isinstance(document, dict) or not isinstance(document.get("events"), list) or set(document) != {"events"}:
+            return _outcome_answer(schema_violation((("events", 'send {"events": [...]}'),)))
+        events = document["events"]
+        if len(events) > MAX_BATCH:
+            return _outcome_answer(schema_violation(
+                (("events", f"at most {MAX_BATCH} events per batch, got {len(events)}"),)))
+        try:
+            outcomes = await intake.submit_batch(principal, [parse_event(raw) for raw in events])
+        except Unavailable as error:
+            raise _unavailable(error) from error
+    except ProblemError as error:
+        return _problem_answer(error)
+    items = [_batch_item(i, raw, outcome) for i, (raw, outcome) in enumerate(zip(events, outcomes))]
+    counts = {status: sum(1 for item in items if item["status"] == status)
+              for status in ("created", "duplicate", "rejected")}
+    return Answer(200, {"results": items, **counts})

@@ -15,6 +15,7 @@ import structlog
 
 from shared.auth.tokens import Principal
 from shared.bus.eventlog import Append, AppendRejected, EventLog, LogUnavailable, WrongLastSequence
+from shared.bus.group_commit import GroupCommitter
 from shared.crypto.keystore import FamilyKeys, KeyDestroyed
 from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
 from shared.events import catalogue
@@ -80,6 +81,7 @@ class Intake:
     def __init__(self, log_: EventLog, store: AggregateStore, keys: FamilyKeys, index: EventIndex,
                  *, clock: Callable[[], datetime] = _now) -> None:
         self._log = log_
+        self._commits = GroupCommitter(log_)
         self._store = store
         self._keys = keys
         self._index = index
@@ -115,7 +117,7 @@ class Intake:
                     continue
                 return planned
             try:
-                appended = await self._log.append(planned.append)
+                appended = await self._commits.append(planned.append)
             except WrongLastSequence:
                 metrics.APPEND_CONFLICTS.inc()
                 assumed, target = False, await self._store.reload(ref)

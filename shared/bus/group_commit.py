@@ -1,0 +1,68 @@
+"""Group commit: concurrent single appends share one JetStream atomic batch (one fsync).
+
+While one batch is on its way to JetStream, appends arriving meanwhile queue up and go together
+in the next one; an append that arrives alone goes alone, with no added delay. An atomic batch
+commits all or nothing, so if one event in it conflicts (its aggregate moved) or JetStream
+refuses it, the batch is re-sent one append at a time and each caller gets its own answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from .eventlog import Append, Appended, AppendRejected, EventLog, LogUnavailable, WrongLastSequence
+
+MAX_GROUP = 128
+
+
+class GroupCommitter:
+    """Appends through `log`, coalescing whatever is queued while a commit is in flight."""
+
+    def __init__(self, log: EventLog, *, max_group: int = MAX_GROUP) -> None:
+        self._log = log
+        self._max_group = max_group
+        self._queue: list[tuple[Append, asyncio.Future[Appended]]] = []
+        self._flusher: asyncio.Task | None = None
+
+    async def append(self, item: Append) -> Appended:
+        """Like `EventLog.append`, sharing the commit with concurrent callers."""
+        future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._queue:
+            group, self._queue = self._queue[: self._max_group], self._queue[self._max_group:]
+            if len(group) == 1:
+                await self._one(*group[0])
+            else:
+                await self._together(group)
+
+    async def _one(self, item: Append, future: asyncio.Future[Appended]) -> None:
+        try:
+            result = await self._log.append(item)
+        except Exception as error:  # handed to the caller, who decides what it means
+            if not future.done():
+                future.set_exception(error)
+            return
+        if not future.done():
+            future.set_result(result)
+
+    async def _together(self, group: Sequence[tuple[Append, asyncio.Future[Appended]]]) -> None:
+        try:
+            sequences = await self._log.append_atomic([item for item, _ in group])
+        except (WrongLastSequence, AppendRejected):
+            for item, future in group:
+                await self._one(item, future)
+            return
+        except LogUnavailable as error:
+            for _, future in group:
+                if not future.done():
+                    future.set_exception(LogUnavailable(str(error)))
+            return
+        for (_, future), sequence in zip(group, sequences):
+            if not future.done():
+                future.set_result(Appended(sequence=sequence, duplicate=False))

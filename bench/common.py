@@ -62,7 +62,9 @@ class ServiceProcess:
 def service(name: str, env: dict[str, str], base: Path) -> Iterator[ServiceProcess]:
     """`tilts serve <name>` as its own process, as in production."""
     port = free_port()
-    env = {**os.environ, **env, f"TILTS_{name.upper()}_PORT": str(port), "TILTS_LOG_LEVEL": "warning"}
+    # Benchmarks measure capacity: per-token rate limiting is off unless a bench sets it.
+    env = {**os.environ, "TILTS_RATE_LIMIT_PER_SECOND": "0", **env, f"TILTS_{name.upper()}_PORT": str(port),
+           "TILTS_LOG_LEVEL": "warning"}
     log = base / f"{name}.log"
     proc = process.spawn([sys.executable, "-m", "tilts", "serve", name], log_path=log, env=env,
                          death_signal=signal.SIGTERM)

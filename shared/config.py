@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     intake_workers: int = Field(default=1, ge=1, le=32)
     max_body_bytes: int = 1024 * 1024
+    # Per bearer token and process; 0 switches limiting off (benchmarks measuring capacity).
+    rate_limit_per_second: float = Field(default=100.0, ge=0)
+    rate_limit_burst: float = Field(default=500.0, ge=1)
 
     # Keys. The master key may come from the environment (base64, 32 bytes); otherwise
     # it is generated on first start under data_dir/keys.
@@ -48,6 +52,17 @@ class Settings(BaseSettings):
     notify_allow_private_targets: bool = False
     notify_max_attempts: int = Field(default=8, ge=1)
     smtp_url: str | None = None
+    intake_url: str | None = None  # where notifications posts answers; default: the local intake
+    notify_public_url: str | None = None  # base of acknowledgement links; default: the local service
+    notify_email_from: str = "Tilts <tilts@localhost>"
+    notify_link_ttl: timedelta = timedelta(days=30)
+    notify_timeout_seconds: float = Field(default=10.0, gt=0)
+    notify_backoff_base_seconds: float = Field(default=5.0, gt=0)  # the first retry comes this soon
+    notify_backoff_cap_seconds: float = Field(default=6 * 3600.0, gt=0)
+    notify_concurrency: int = Field(default=32, ge=1)  # deliveries in flight per process
+    notify_per_target_concurrency: int = Field(default=4, ge=1)  # ...and per receiving origin
+    notify_poll_seconds: float = Field(default=5.0, gt=0)  # fallback when no wake-up arrives
+    notify_digest_hour: int = Field(default=8, ge=0, le=23)  # daily digests leave at this hour, Europe/Riga
 
     @cached_property
     def keys_dir(self) -> Path:
@@ -57,3 +72,11 @@ class Settings(BaseSettings):
         port = {"intake": self.intake_port, "reporting": self.reporting_port,
                 "notifications": self.notifications_port}[service]
         return f"http://{self.bind_host}:{port}"
+
+    def intake_base_url(self) -> str:
+        """Where the intake answers (notifications posts acknowledgements there)."""
+        return (self.intake_url or self.service_url("intake")).rstrip("/")
+
+    def notifications_public_url(self) -> str:
+        """The base of links sent to institutions."""
+        return (self.notify_public_url or self.public_base_url or self.service_url("notifications")).rstrip("/")

@@ -14,12 +14,16 @@ from shared.auth.tokens import TokenAuthority, parse_duration
 from shared.config import Settings
 from shared.roles import Role
 
+from .audit import audit_app
+from .rebuild import rebuild_app
 from .services import SERVICES
 
 app = typer.Typer(help="Tilts: a record of Roma mediators' work with families and institutions.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 token_app = typer.Typer(help="Bearer tokens for the API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+app.add_typer(rebuild_app, name="rebuild")
 console = Console(stderr=True)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="TILTS_DATA_DIR",
@@ -35,10 +39,13 @@ ServiceName = StrEnum("ServiceName", {name: name for name in SERVICES})
 
 @app.command()
 def up(demo: Annotated[bool, typer.Option("--demo", help="Also load an invented season of mediator work")] = False,
+       cluster: Annotated[int, typer.Option("--cluster", min=1, max=5,
+                                            help="Run NATS as a JetStream cluster of this many nodes (3: the "
+                                                 "production topology, stream at R3)")] = 1,
        data_dir: DataDir = None) -> None:
     """Start NATS, PostgreSQL and every service on this machine; Ctrl-C stops them all."""
     from .up import run_system
-    raise typer.Exit(run_system(settings_for(data_dir), demo=demo, console=console))
+    raise typer.Exit(run_system(settings_for(data_dir), demo=demo, console=console, cluster=cluster))
 
 
 @app.command()

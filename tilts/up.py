@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,8 +17,9 @@ from rich.console import Console
 
 from shared.auth.tokens import TokenAuthority
 from shared.config import Settings
-from shared.embedded import EmbeddedNats, EmbeddedPostgres
+from shared.embedded import EmbeddedNats, EmbeddedPostgres, start_cluster
 from shared.embedded import process
+from shared.runtime_file import remove_runtime_urls, write_runtime_urls
 
 from .services import SERVICES, ServiceSpec
 
@@ -40,11 +40,22 @@ def _wait_ready(url: str, child: subprocess.Popen, deadline: float) -> bool:
     return False
 
 
-def _start_servers(settings: Settings, stack: ExitStack, console: Console) -> dict[str, str]:
+def _start_nats_cluster(settings: Settings, size: int, stack: ExitStack, console: Console) -> dict[str, str]:
+    """A JetStream cluster of `size` nodes on loopback; the stream is replicated on up to three."""
+    servers = start_cluster(settings.data_dir / "nats-cluster", size)
+    for server in servers:
+        stack.callback(server.stop)
+    console.print(f"[green]NATS JetStream cluster[/] of {size}: " + ", ".join(s.url for s in servers))
+    return {"TILTS_NATS_URL": ",".join(s.url for s in servers), "TILTS_STREAM_REPLICAS": str(min(size, 3))}
+
+
+def _start_servers(settings: Settings, stack: ExitStack, console: Console, cluster: int = 1) -> dict[str, str]:
     """Embedded NATS and PostgreSQL unless external ones are configured; their URLs."""
     urls = {}
     if settings.nats_url:
         urls["TILTS_NATS_URL"] = settings.nats_url
+    elif cluster > 1:
+        urls.update(_start_nats_cluster(settings, cluster, stack, console))
     else:
         nats = EmbeddedNats(settings.data_dir / "nats")
         nats.start()
@@ -86,34 +97,42 @@ def _load_demo(settings: Settings, console: Console) -> None:
     console.print(f"[green]Demo loaded:[/] {summary.created} created, {summary.duplicate} already there")
 
 
-def run_system(settings: Settings, *, demo: bool, console: Console) -> int:
+def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int = 1) -> int:
     """Start everything, wait for a stop signal, stop everything; the exit code."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = settings.model_copy(update={"data_dir": settings.data_dir.absolute()})
-    stop = threading.Event()
+    # A plain flag: a signal handler that takes a lock (threading.Event.set) can deadlock when
+    # the signal arrives while the main thread holds that lock inside Event.wait.
+    stopping: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda number, _frame: stopping.append(number))
     with ExitStack() as stack:
-        env = {**os.environ, **_start_servers(settings, stack, console),
+        urls = _start_servers(settings, stack, console, cluster)
+        write_runtime_urls(settings.data_dir, {k: v for k, v in urls.items() if k.endswith("_URL")})  # for other commands
+        stack.callback(remove_runtime_urls, settings.data_dir)
+        env = {**os.environ, **urls,
                "TILTS_DATA_DIR": str(settings.data_dir), "TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true"}
         TokenAuthority.from_settings(settings)  # create the signing key once, before the services race for it
         children = {name: _start_service(spec, settings, env, stack) for name, spec in SERVICES.items()}
         deadline = time.monotonic() + READY_TIMEOUT
         for name, child in children.items():
+            if stopping:
+                break
             if not _wait_ready(settings.service_url(name), child, deadline):
                 log_path = settings.data_dir / "logs" / f"{name}.log"
                 console.print(f"[red]{name} did not become ready[/]; its log ({log_path}):\n"
                               + process.log_tail(log_path))
                 return 1
             console.print(f"[green]{name}[/] {settings.service_url(name)}  (docs: {settings.service_url(name)}/docs)")
-        if demo:
+        if demo and not stopping:
             try:
                 _load_demo(settings, console)
             except Exception as error:  # the system keeps running; say what went wrong
                 console.print(f"[red]Loading the demo failed:[/] {error}")
         console.print(f"Logs in {settings.data_dir / 'logs'}. Tokens: uv run tilts token create --help. "
                       "Ctrl-C stops everything.")
-        while not stop.wait(0.5):
+        while not stopping:
+            time.sleep(0.2)
             for name, child in children.items():
                 if child.poll() is not None:
                     console.print(f"[red]{name} exited ({child.returncode})[/]; its log:\n"

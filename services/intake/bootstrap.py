@@ -13,6 +13,7 @@ from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router
 from shared.http.problems import install_problem_handlers
+from shared.http.ratelimit import RateLimit
 from shared.runtime import Runtime, open_runtime
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "sealed and appended to the event log of record.")
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(FastWritePath, max_body_bytes=settings.max_body_bytes)  # outermost: the hot path
+    app.add_middleware(FastWritePath, max_body_bytes=settings.max_body_bytes)  # the hot path
+    app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
     app.include_router(router)
     app.include_router(ops_router(SERVICE, _readiness(app)))
     return app

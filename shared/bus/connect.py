@@ -10,7 +10,10 @@ log = structlog.get_logger(__name__)
 
 
 async def connect(url: str, name: str, *, connect_timeout: float = 5.0) -> NATS:
-    """A NATS connection that survives server restarts (publishes fail fast while it is away)."""
+    """A NATS connection that survives server restarts (publishes fail fast while it is away).
+
+    `url` may list several servers of a cluster, separated by commas.
+    """
 
     async def disconnected() -> None:
         log.warning("nats.disconnected", connection=name)
@@ -21,7 +24,8 @@ async def connect(url: str, name: str, *, connect_timeout: float = 5.0) -> NATS:
     async def error(exc: Exception) -> None:
         log.warning("nats.error", connection=name, error=type(exc).__name__, detail=str(exc))
 
+    servers = [part.strip() for part in url.split(",") if part.strip()]  # a cluster: "nats://a,nats://b"
     return await nats.connect(
-        url, name=name, connect_timeout=connect_timeout, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        servers, name=name, connect_timeout=connect_timeout, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
         allow_reconnect=True, disconnected_cb=disconnected, reconnected_cb=reconnected, error_cb=error,
         pending_size=8 * 1024 * 1024)

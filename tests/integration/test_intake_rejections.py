@@ -157,3 +157,19 @@ async def test_an_unsupported_media_type_is_a_415(intake: Harness, world: World)
 async def test_unknown_routes_and_methods_answer_problems(intake: Harness) -> None:
     await _assert_problem(await intake.client.get("/v1/nothing-here"), 404)
     await _assert_problem(await intake.client.delete("/v1/events"), 405)
+
+
+async def test_a_token_over_its_rate_gets_429_with_retry_after(make_settings, unique_id: str) -> None:
+    from services.intake.bootstrap import create_app as create_intake
+    from tests.support.harness import running
+
+    settings = await make_settings(rate_limit_per_second=1.0, rate_limit_burst=3)
+    async with running(create_intake, settings) as limited:
+        token = limited.auth("mediator", f"{unique_id}-busy")
+        answers = [await limited.client.get("/v1/events/nothing", headers=token) for _ in range(5)]
+        assert [a.status_code for a in answers] == [404, 404, 404, 429, 429]
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        assert answers[-1].headers["content-type"] == "application/problem+json"
+        other = await limited.client.get("/v1/events/nothing", headers=limited.auth("mediator", "calm"))
+        assert other.status_code == 404
+        assert (await limited.client.get("/healthz")).status_code == 200

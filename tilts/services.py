@@ -18,4 +18,6 @@ class ServiceSpec:
 
 SERVICES: dict[str, ServiceSpec] = {
     "intake": ServiceSpec("intake", "services.intake.bootstrap:create_app"),
+    "reporting": ServiceSpec("reporting", "services.reporting.bootstrap:create_app"),
+    "notifications": ServiceSpec("notifications", "services.notifications.bootstrap:create_app"),
 }

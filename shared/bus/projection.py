@@ -86,7 +86,8 @@ async def read_position(connection: asyncpg.Connection | asyncpg.Pool, schema: s
     return int(value or 0)
 
 
-def _lock_key(schema: str, name: str) -> int:
+def advisory_lock_key(schema: str, name: str) -> int:
+    """The advisory lock an active runner holds (a tool that must pause the runner takes it)."""
     return int.from_bytes(hashlib.sha256(f"tilts-projection:{schema}:{name}".encode()).digest()[:8],
                           "big", signed=True)
 
@@ -166,6 +167,7 @@ class ProjectionRunner:
                         await asyncio.wait_for(self._stopping.wait(), STANDBY_POLL_SECONDS)
                     continue
                 subscription = await self._bind()
+                self.health = Health()  # reading, even if the log is empty and nothing ever commits
                 backoff = 0.2
                 while not self._stopping.is_set():
                     try:
@@ -196,7 +198,8 @@ class ProjectionRunner:
             return True
         connection = await self._pool.acquire()
         try:
-            if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", _lock_key(self._schema, self.name)):
+            key = advisory_lock_key(self._schema, self.name)
+            if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", key):
                 await self._pool.release(connection)
                 self.active = False
                 self.position = max(self.position, await read_position(self._pool, self._schema, self.name))
@@ -237,9 +240,15 @@ class ProjectionRunner:
         return self._subscription
 
     async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
-        """A batch: wait for the first events, then linger briefly so a trickle of single events
-        is committed a few dozen at a time rather than one transaction each."""
-        messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
+        """A batch: wait for the first event, then linger briefly so a trickle of single events
+        is committed a few dozen at a time rather than one transaction each.
+
+        The wait is for one event: nats-py's fetch of n > 1, once its request lingers on the
+        server, returns only when n arrive or the whole timeout passes, so an event published
+        just as the runner started waiting sat there for the full `fetch_timeout` (~1% of
+        single writes took a second to become readable). The linger then takes what else is there.
+        """
+        messages = await subscription.fetch(1, timeout=self._fetch_timeout)
         deadline = time.monotonic() + self._linger
         while len(messages) < self._batch_size and (remaining := deadline - time.monotonic()) > 0.001:
             try:

@@ -13,6 +13,7 @@ from shared.config import Settings
 from shared.embedded import EmbeddedPostgres
 from services.intake.bootstrap import create_app as create_intake
 from tests.support.harness import Harness, create_database, fresh_settings, running
+from tests.support.live_server import running_live
 from tests.support.world import World
 
 
@@ -41,3 +42,10 @@ async def intake(make_settings: Callable[..., Awaitable[Settings]]) -> AsyncIter
 async def world(intake: Harness, unique_id: str) -> World:
     """A registered municipality, institution with contacts, and mediator, unique to the test."""
     return await World.create(intake, unique_id)
+
+
+@pytest.fixture(scope="session")
+async def live_intake(make_settings: Callable[..., Awaitable[Settings]]) -> AsyncIterator[Harness]:
+    """The intake under a real uvicorn server (for services that call it over HTTP)."""
+    async with running_live(create_intake, await make_settings()) as harness:
+        yield harness

@@ -1,0 +1,107 @@
+"""The notifications schema: what the fan-out learns from the log, subscriptions, deliveries."""
+
+from __future__ import annotations
+
+from shared.bus.projection import POSITIONS_MIGRATION
+from shared.db.migrations import Migration
+
+SCHEMA = "tilts_notifications"
+WAKE_CHANNEL = "tilts_notifications_due"  # NOTIFY'd in the fan-out's transaction: delivered on COMMIT
+
+MIGRATIONS = [
+    POSITIONS_MIGRATION,
+    Migration(2, "directory learnt from the log", """
+        CREATE TABLE {schema}.institutions (
+            institution_id  text PRIMARY KEY,
+            municipality_id text NOT NULL,
+            name            text NOT NULL
+        );
+        CREATE TABLE {schema}.contacts (
+            institution_id text NOT NULL,
+            contact_id     text NOT NULL,
+            name           text NOT NULL,
+            role           text NOT NULL,
+            PRIMARY KEY (institution_id, contact_id)
+        );
+        CREATE TABLE {schema}.mediators (
+            mediator_id  text PRIMARY KEY,
+            display_name text NOT NULL
+        );
+        CREATE TABLE {schema}.cooperations (
+            cooperation_id text PRIMARY KEY,
+            institution_id text NOT NULL,
+            contact_id     text NOT NULL,
+            event_id       text NOT NULL,
+            answer         text,
+            answered_at    timestamptz
+        );
+        CREATE TABLE {schema}.referrals (
+            referral_id    text PRIMARY KEY,
+            institution_id text NOT NULL,
+            event_id       text NOT NULL,
+            status         text NOT NULL DEFAULT 'made'
+        )"""),
+    Migration(3, "subscriptions", """
+        CREATE TABLE {schema}.subscriptions (
+            subscription_id text PRIMARY KEY,
+            institution_id  text NOT NULL,
+            channel         text NOT NULL CHECK (channel IN ('webhook', 'email')),
+            target          text NOT NULL,
+            origin          text NOT NULL,
+            event_types     text[] NOT NULL,
+            digest          text CHECK (digest IN ('daily')),
+            sealed_secret   bytea,
+            from_sequence   bigint NOT NULL,
+            created_at      timestamptz NOT NULL DEFAULT now(),
+            created_by      text NOT NULL,
+            deleted_at      timestamptz,
+            CHECK ((channel = 'webhook') = (sealed_secret IS NOT NULL) OR deleted_at IS NOT NULL)
+        );
+        CREATE INDEX subscriptions_institution ON {schema}.subscriptions (institution_id)
+            WHERE deleted_at IS NULL"""),
+    Migration(4, "notices and deliveries", """
+        CREATE TABLE {schema}.notices (
+            event_id       text PRIMARY KEY,
+            event_type     text NOT NULL,
+            institution_id text NOT NULL,
+            sequence       bigint NOT NULL,
+            recorded_at    timestamptz NOT NULL,
+            facts          jsonb NOT NULL
+        );
+        CREATE TABLE {schema}.deliveries (
+            delivery_id     text PRIMARY KEY,
+            number          bigserial UNIQUE,
+            event_id        text NOT NULL REFERENCES {schema}.notices,
+            subscription_id text NOT NULL REFERENCES {schema}.subscriptions,
+            institution_id  text NOT NULL,
+            channel         text NOT NULL,
+            origin          text NOT NULL,
+            status          text NOT NULL DEFAULT 'pending'
+                            CHECK (status IN ('pending', 'delivered', 'failed', 'parked', 'cancelled')),
+            attempts        integer NOT NULL DEFAULT 0,
+            last_error      text,
+            next_attempt_at timestamptz,
+            leased_until    timestamptz,
+            lease_owner     text,
+            created_at      timestamptz NOT NULL DEFAULT now(),
+            delivered_at    timestamptz,
+            -- the idempotency key: a redelivered event never makes a second delivery
+            UNIQUE (event_id, subscription_id)
+        );
+        CREATE INDEX deliveries_due ON {schema}.deliveries (next_attempt_at)
+            WHERE status IN ('pending', 'failed');
+        CREATE INDEX deliveries_subscription_open ON {schema}.deliveries (subscription_id)
+            WHERE status IN ('pending', 'failed');
+        CREATE INDEX deliveries_parked ON {schema}.deliveries (number) WHERE status = 'parked';
+        CREATE INDEX deliveries_institution ON {schema}.deliveries (institution_id, number)"""),
+    Migration(5, "link uses", """
+        CREATE TABLE {schema}.link_uses (
+            delivery_id text NOT NULL,
+            step        text NOT NULL,
+            action      text NOT NULL,
+            event       jsonb NOT NULL,
+            done        boolean NOT NULL DEFAULT false,
+            used_at     timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (delivery_id, step)
+        )"""),
+]

@@ -1,0 +1,47 @@
+"""Jinja2 templates: the email text and the answer page (HTML, autoescaped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.notifications.domain import wording
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+_SUBJECTS = {
+    "tilts.cooperation.recorded": ("Romu mediatora sadarbība ar jūsu iestādi",
+                                   "A Roma mediator's cooperation with your institution"),
+    "tilts.referral.made": ("Romu mediatora nosūtījums jūsu iestādei", "A referral from a Roma mediator"),
+}
+_ANSWER_SUBJECT = ("Atbilde reģistrēta", "An answer was recorded")
+
+
+def _environment(html: bool) -> Environment:
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
+                              autoescape=select_autoescape(["html"]) if html else False)
+    environment.globals.update(riga_time=wording.riga_time, words=wording.words, DOMAINS=wording.DOMAINS,
+                               CHANNELS=wording.CHANNELS, STATES=wording.STATES, ACTIONS=wording.ACTIONS)
+    return environment
+
+
+class Templates:
+    """Renders messages and pages (loaded once, at start)."""
+
+    def __init__(self) -> None:
+        self._email = _environment(html=False).get_template("email.txt")
+        self._page = _environment(html=True).get_template("ack.html")
+
+    def email(self, items: list[dict[str, Any]]) -> tuple[str, str]:
+        """(subject, text): Latvian first, English below; several items make a digest."""
+        if len(items) > 1:
+            lv, en = f"{len(items)} paziņojumi par jūsu iestādi", f"{len(items)} notices about your institution"
+        else:
+            lv, en = _SUBJECTS.get(items[0]["type"], _ANSWER_SUBJECT)
+        return f"Tilts: {lv} / {en}", self._email.render(items=items)
+
+    def page(self, **context: Any) -> str:
+        """The answer page (see templates/ack.html for what it takes)."""
+        return self._page.render(**context)

@@ -1,0 +1,65 @@
+"""The words messages and pages use: Latvian first, English below."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .messages import RIGA
+
+DOMAINS = {
+    "education": ("izglītība", "education"), "social": ("sociālie jautājumi", "social matters"),
+    "health": ("veselības aprūpe", "health care"), "employment": ("nodarbinātība", "employment"),
+    "housing": ("mājoklis", "housing"), "legal": ("tiesības", "legal rights"),
+    "documents": ("dokumenti", "documents"), "community": ("kopiena un kultūra", "community and culture"),
+}
+CHANNELS = {
+    "meeting": ("tikšanās", "meeting"), "phone": ("telefona saruna", "phone call"), "email": ("e-pasts", "email"),
+    "joint_visit": ("kopīgs apmeklējums", "joint visit"),
+    "commission_meeting": ("komisijas sēde", "commission meeting"),
+}
+ACTIONS = {
+    "acknowledge": ("Apstiprināt", "Acknowledge"), "dispute": ("Apstrīdēt", "Dispute"),
+    "accept": ("Pieņemt", "Accept"), "decline": ("Noraidīt", "Decline"),
+    "complete": ("Atzīmēt kā izpildītu", "Mark as completed"),
+}
+STATES = {
+    "acknowledged": ("apstiprināta", "acknowledged"), "disputed": ("apstrīdēta", "disputed"),
+    "made": ("nosūtīts", "made"), "accepted": ("pieņemts", "accepted"), "completed": ("izpildīts", "completed"),
+    "declined": ("noraidīts", "declined"),
+}
+
+
+def riga_time(value: str | datetime) -> tuple[str, str]:
+    """('14.01.2020. 10:00', '2020-01-14 10:00') in Riga time."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = moment.astimezone(RIGA)
+    return local.strftime("%d.%m.%Y. %H:%M"), local.strftime("%Y-%m-%d %H:%M")
+
+
+def words(table: dict[str, tuple[str, str]], key: str | None) -> tuple[str, str]:
+    """Latvian and English for a key, or the key itself where the table has no entry."""
+    return table.get(key or "", (key or "", key or ""))
+
+PAGE_TITLES = {
+    "cooperation": ("Sadarbības apstiprināšana", "Confirming a cooperation"),
+    "referral": ("Nosūtījuma apstrāde", "Answering a referral"),
+    None: ("Atbilde romu mediatoram", "Answering a Roma mediator"),
+}
+TEXT_LABELS = {
+    "cooperation": ("Piezīme; apstrīdot — iemesls (obligāts)", "Note; when disputing, the reason (required)"),
+    "referral": ("Piezīme (nav obligāta)", "Note (optional)"),
+}
+MESSAGES = {
+    "answered": ("Paldies! Jūsu atbilde ir reģistrēta.", "Thank you! Your answer has been recorded."),
+    "accepted": ("Paldies! Nosūtījums pieņemts. Kad pakalpojums sniegts, atzīmējiet to šeit.",
+                 "Thank you! The referral is accepted. When the service has been provided, mark it here."),
+    "already": ("Uz šo jau ir atbildēts; katru atbildi ar saiti var sniegt tikai vienu reizi.",
+                "This has already been answered; each answer can be given with the link only once."),
+    "expired": ("Saites derīguma termiņš ir beidzies.", "This link has expired."),
+    "invalid": ("Saite nav derīga.", "This link is not valid."),
+    "unavailable": ("Atbildi šobrīd nevar reģistrēt. Lūdzu, mēģiniet vēlreiz pēc minūtes.",
+                    "The answer cannot be recorded right now. Please try again in a minute."),
+    "refused": ("Atbildi nevarēja reģistrēt.", "The answer could not be recorded."),
+    "reason": ("Lūdzu, norādiet iemeslu.", "Please give a reason."),
+    "form": ("Atbilde nav derīga. Lūdzu, pārbaudiet to.", "The answer is not valid. Please check it."),
+}

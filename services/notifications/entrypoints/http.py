@@ -1,0 +1,103 @@
+"""The notifications API: subscriptions and deliveries. Parse, authorise, call, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import ValidationError
+
+from shared.auth.tokens import Principal
+from shared.http.auth import authenticate, bearer_scheme
+from shared.http.json_body import parse_json
+from shared.http.problems import ProblemError
+from services.notifications.application.deliveries import Deliveries
+from services.notifications.application.subscribing import Subscriptions
+from services.notifications.domain.refusals import Refusal
+from services.notifications.domain.subscriptions import SubscriptionRequest
+
+router = APIRouter(prefix="/v1", tags=["notifications"])
+
+
+async def principal_of(request: Request,
+                       credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)) -> Principal:
+    return authenticate(request, credentials)
+
+
+def _subscriptions(request: Request) -> Subscriptions:
+    return request.app.state.subscriptions
+
+
+def _deliveries(request: Request) -> Deliveries:
+    return request.app.state.deliveries
+
+
+def _ok(outcome: Any) -> Any:
+    """The value, or the refusal raised as a problem."""
+    if isinstance(outcome, Refusal):
+        errors = [(outcome.field, outcome.detail)] if outcome.field else []
+        headers = {"Retry-After": "5"} if outcome.status == 503 else None
+        raise ProblemError(outcome.status, outcome.detail, errors=errors, headers=headers)
+    return outcome
+
+
+async def _subscription_request(request: Request) -> SubscriptionRequest:
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise ProblemError(415, f"send application/json, not {media}")
+    body = parse_json(await request.body())
+    try:
+        return SubscriptionRequest.model_validate(body)
+    except ValidationError as error:
+        errors = [(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in error.errors()]
+        raise ProblemError(422, "the subscription is not valid", errors=errors) from error
+
+
+@router.post("/subscriptions", status_code=201, summary="Subscribe an institution to its notices",
+             openapi_extra={"requestBody": {"content": {"application/json": {
+                 "schema": SubscriptionRequest.model_json_schema()}}}})
+async def subscribe(request: Request, principal: Principal = Depends(principal_of)) -> JSONResponse:
+    parsed = await _subscription_request(request)
+    subscribed = _ok(await _subscriptions(request).subscribe(principal, parsed))
+    body = subscribed.subscription.as_json()
+    if subscribed.secret is not None:
+        body["secret"] = subscribed.secret  # shown this once; only a sealed copy is kept
+    return JSONResponse(body, status_code=201, headers={
+        "Location": f"/v1/subscriptions/{subscribed.subscription.id}", "Cache-Control": "no-store"})
+
+
+@router.get("/subscriptions", summary="Subscriptions you may see (an institution: its own)")
+async def list_subscriptions(request: Request, institution_id: str | None = None,
+                             principal: Principal = Depends(principal_of)) -> dict:
+    found = _ok(await _subscriptions(request).list(principal, institution_id))
+    return {"items": [s.as_json() for s in found], "next": None}
+
+
+@router.get("/subscriptions/{subscription_id}", summary="One subscription (never its secret)")
+async def get_subscription(subscription_id: str, request: Request,
+                           principal: Principal = Depends(principal_of)) -> dict:
+    return _ok(await _subscriptions(request).get(principal, subscription_id)).as_json()
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204,
+               summary="End a subscription; what it has not delivered yet is cancelled")
+async def delete_subscription(subscription_id: str, request: Request,
+                              principal: Principal = Depends(principal_of)) -> Response:
+    _ok(await _subscriptions(request).delete(principal, subscription_id))
+    return Response(status_code=204)
+
+
+@router.get("/deliveries", summary="Deliveries, newest first: status, attempts, last error, next attempt")
+async def list_deliveries(request: Request, institution_id: str | None = None, status: str | None = None,
+                          limit: int = Query(100), cursor: str | None = None,
+                          principal: Principal = Depends(principal_of)) -> dict:
+    page = _ok(await _deliveries(request).list(principal, institution_id, status, limit, cursor))
+    return {"items": page.items, "next": page.next}
+
+
+@router.post("/deliveries/{delivery_id}:requeue", summary="Try a delivery again now (admin)")
+async def requeue_delivery(delivery_id: str, request: Request,
+                           principal: Principal = Depends(principal_of)) -> dict:
+    return _ok(await _deliveries(request).requeue(principal, delivery_id))

@@ -1,0 +1,131 @@
+"""The answer pages behind signed links: `GET` shows, `POST` (a form) answers.
+
+Pages are for people, so they are HTML (Latvian, English below). Errors are HTML for a browser
+and problem+json for anything that does not ask for HTML. The token is in the URL, so pages
+are never cached and never send a Referer onwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from shared.http.problems import ProblemError
+from services.notifications.adapters.templates import Templates
+from services.notifications.application.answering import (AlreadyAnswered, Answered, LinkAnswers, NotAnswered,
+                                                          Page)
+from services.notifications.domain import wording
+from services.notifications.domain.links import LinkRefused, fingerprint
+from services.notifications.domain.refusals import Refusal
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix="/v1/ack", tags=["answer links"])
+
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                           "frame-ancestors 'none'"}
+MAX_FORM_BYTES = 16 * 1024
+
+
+@contextmanager
+def _token_kept_out_of_logs(token: str) -> Iterator[None]:
+    """An unexpected error is logged here with a short fingerprint, not by the generic handler,
+    which would log the path, and the path holds the whole token."""
+    try:
+        yield
+    except ProblemError:
+        raise
+    except Exception as error:
+        log.exception("link.failed", link=fingerprint(token), error=type(error).__name__)
+        raise ProblemError(500, "an unexpected error occurred; it has been logged") from None
+
+
+def _answers(request: Request) -> LinkAnswers:
+    return request.app.state.link_answers
+
+
+def _templates(request: Request) -> Templates:
+    return request.app.state.templates
+
+
+def _html(request: Request, status: int, *, page: Page | None = None, message: tuple[str, str, str] | None = None,
+          show_form: bool = True) -> HTMLResponse:
+    kind = page.link.kind if page else None
+    context: dict[str, Any] = {"title": wording.PAGE_TITLES[kind], "facts": page.facts if page else None,
+                               "state": page.state if page else None,
+                               "actions": page.step.actions if page and page.step and show_form else (),
+                               "text_label": wording.TEXT_LABELS.get(kind or "", ("", ""))}
+    if message:
+        context["message"] = {"kind": message[0], "lv": message[1], "en": message[2]}
+    return HTMLResponse(_templates(request).page(**context), status_code=status, headers=PAGE_HEADERS)
+
+
+def _message(kind: str, key: str) -> tuple[str, str, str]:
+    lv, en = wording.MESSAGES[key]
+    return kind, lv, en
+
+
+def _failure(request: Request, status: int, key: str, detail: str, page: Page | None = None) -> Response:
+    """An error: a page for a browser, a problem for anything else."""
+    if "text/html" not in request.headers.get("accept", ""):
+        raise ProblemError(status, detail, headers={"Retry-After": "60"} if status == 503 else None)
+    return _html(request, status, page=page, message=_message("error", key), show_form=False)
+
+
+def _refused_link(request: Request, refused: LinkRefused) -> Response:
+    if refused.reason == "expired":
+        return _failure(request, 410, "expired", "the link has expired")
+    return _failure(request, 404, "invalid", "the link is not valid")
+
+
+@router.get("/{token}", response_class=HTMLResponse, summary="The page a notice's link opens")
+async def show(token: str, request: Request) -> Response:
+    with _token_kept_out_of_logs(token):
+        page = await _answers(request).page(token)
+    if isinstance(page, LinkRefused):
+        return _refused_link(request, page)
+    if page.step is None:
+        return _html(request, 200, page=page, message=_message("warn", "already"))
+    return _html(request, 200, page=page)
+
+
+async def _form(request: Request) -> tuple[str, str | None]:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        raise ProblemError(415, "send the page's form (application/x-www-form-urlencoded)")
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise ProblemError(413, f"the form is over {MAX_FORM_BYTES} bytes")
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ProblemError(400, "the form could not be read") from error
+    actions, texts = fields.get("action"), fields.get("text")
+    return (actions[0] if actions else ""), (texts[0] if texts else None)
+
+
+@router.post("/{token}", response_class=HTMLResponse, summary="Answer through a link (the page's form)")
+async def answer(token: str, request: Request) -> Response:
+    action, text = await _form(request)
+    with _token_kept_out_of_logs(token):
+        outcome = await _answers(request).answer(token, action, text)
+    if isinstance(outcome, LinkRefused):
+        return _refused_link(request, outcome)
+    if isinstance(outcome, Answered):
+        key = "accepted" if outcome.action == "accept" else "answered"
+        return _html(request, 200, page=outcome.page, message=_message("ok", key))
+    if isinstance(outcome, AlreadyAnswered):
+        return _failure(request, 409, "already", "this has already been answered", outcome.page)
+    if isinstance(outcome, NotAnswered):
+        if "text/html" not in request.headers.get("accept", ""):
+            raise ProblemError(422, outcome.problem.detail, errors=[(outcome.problem.field, outcome.problem.detail)])
+        key = "reason" if outcome.problem.field == "reason" else "form"
+        return _html(request, 422, page=outcome.page, message=_message("error", key))
+    refusal: Refusal = outcome
+    return _failure(request, refusal.status, "unavailable" if refusal.status == 503 else "refused", refusal.detail)

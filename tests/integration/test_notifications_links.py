@@ -1,0 +1,195 @@
+"""Email and the answer link end to end: mail arrives, the page renders, the answer is in the log."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from shared.roles import Role
+from tests.support.harness import Harness, event
+from tests.support.inboxes import SmtpInbox, eventually
+from tests.support.notify import (deliveries, notifications_settings, running_notifications, settled,
+                                  subscribe)
+from tests.support.world import World, must_post
+
+HTML = {"Accept": "text/html"}
+FORM = {"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"}
+LINK = re.compile(r"http://notifications\.test(/v1/ack/[A-Za-z0-9._-]+)")
+
+
+@pytest.fixture
+def inbox() -> Iterator[SmtpInbox]:
+    with SmtpInbox() as inbox:
+        yield inbox
+
+
+async def _history(intake: Harness, world: World, aggregate_type: str, aggregate_id: str) -> list:
+    runtime = intake.app.state.runtime
+    return await runtime.log.history(runtime.subjects.aggregate(world.municipality, aggregate_type, aggregate_id))
+
+
+def _link(inbox: SmtpInbox, index: int = 0) -> str:
+    match = LINK.search(SmtpInbox.text(inbox.messages[index]))
+    assert match, "the mail carries no answer link"
+    return match.group(1)
+
+
+async def test_the_email_link_acknowledges_a_cooperation_as_its_contact_once(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        family = await world.family("fam", surname=f"Slepena{unique_id}")
+        cooperation = await world.cooperation("coop", family_id=family)
+
+        await eventually(lambda: inbox.messages, what="a mail")
+        [mail] = inbox.messages
+        text = SmtpInbox.text(mail)
+        assert inbox.recipients == [["direktore@ozolu-skola.lv"]]
+        assert mail["Subject"] == ("Tilts: Romu mediatora sadarbība ar jūsu iestādi / "
+                                   "A Roma mediator's cooperation with your institution")
+        assert text.index("Romu mediators Marta Ozoliņa") < text.index("Roma mediator Marta Ozoliņa")
+        assert "Ilze Kalniņa (sociālā pedagoģe)" in text and "izglītība" in text and cooperation in text
+        assert family not in text and f"Slepena{unique_id}" not in text
+
+        link = _link(inbox)
+        page = await notify.client.get(link, headers=HTML)
+        assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
+        assert "Apstiprināt" in page.text and "Acknowledge" in page.text and "kavējumu iemesli" in page.text
+
+        answered = await notify.client.post(link, headers=FORM, content="action=acknowledge&text=Tikāmies+skolā")
+        assert answered.status_code == 200 and "Jūsu atbilde ir reģistrēta" in answered.text
+
+        [_, acknowledged] = await _history(live_intake, world, "cooperation", cooperation)
+        assert acknowledged.type == "tilts.cooperation.acknowledged"
+        assert acknowledged.actor == world.contacts[0] and acknowledged.actorrole == "institution"
+        assert acknowledged.data == {"cooperation_id": cooperation, "contact_id": world.contacts[0],
+                                     "note": "Tikāmies skolā"}
+
+        again = await notify.client.post(link, headers=FORM, content="action=dispute&text=Nebija")
+        assert again.status_code == 409 and "jau ir atbildēts" in again.text
+        shown = await notify.client.get(link, headers=HTML)
+        assert "jau ir atbildēts" in shown.text and "<form" not in shown.text
+        assert len(await _history(live_intake, world, "cooperation", cooperation)) == 2
+
+
+async def test_a_double_submit_appends_one_answer(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "vaditajs@ozolu-skola.lv")
+        cooperation = await world.cooperation("coop")
+        await eventually(lambda: inbox.messages, what="a mail")
+        link = _link(inbox)
+
+        missing_reason = await notify.client.post(link, headers=FORM, content="action=dispute&text=")
+        assert missing_reason.status_code == 422 and "norādiet iemeslu" in missing_reason.text
+
+        answers = await asyncio.gather(*(notify.client.post(link, headers=FORM, content="action=dispute&text=Nenotika")
+                                         for _ in range(4)))
+        assert {a.status_code for a in answers} <= {200, 409} and 200 in {a.status_code for a in answers}
+        history = await _history(live_intake, world, "cooperation", cooperation)
+        assert [e.type for e in history] == ["tilts.cooperation.recorded", "tilts.cooperation.disputed"]
+        assert history[1].data["reason"] == "Nenotika"
+
+
+async def test_a_referral_is_accepted_then_completed_through_its_link(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        subscription = await subscribe(notify, world, "email", "socialais.dienests@jelgava.lv")
+        case = await world.case(await world.family("fam"))
+        referral = world.id("ref")
+        await must_post(live_intake, event("tilts.referral.made", {
+            "referral_id": referral, "case_id": case, "institution_id": world.institution,
+            "service": "pabalsta pieteikums"}), world.as_mediator)
+        await eventually(lambda: inbox.messages, what="a mail")
+        assert "pabalsta pieteikums" in SmtpInbox.text(inbox.messages[0])
+        link = _link(inbox)
+
+        page = await notify.client.get(link, headers=HTML)
+        assert "Pieņemt" in page.text and "Noraidīt" in page.text and "Atzīmēt kā izpildītu" not in page.text
+        accepted = await notify.client.post(link, headers=FORM, content="action=accept&text=")
+        assert accepted.status_code == 200 and "Atzīmēt kā izpildītu" in accepted.text
+        completed = await notify.client.post(link, headers=FORM, content="action=complete&text=Pabalsts+pieš%C4%B7irts")
+        assert completed.status_code == 200
+        again = await notify.client.post(link, headers=FORM, content="action=decline&text=")
+        assert again.status_code == 409
+
+        history = await _history(live_intake, world, "referral", referral)
+        assert [e.type for e in history] == ["tilts.referral.made", "tilts.referral.accepted",
+                                             "tilts.referral.completed"]
+        assert {e.actor for e in history[1:]} == {subscription["id"]}
+        assert history[2].data["note"] == "Pabalsts piešķirts"
+
+
+async def test_an_institution_acknowledges_through_the_intake_and_the_link_then_says_already_answered(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "lietvede@ozolu-skola.lv")
+        cooperation = await world.cooperation("coop")
+        await eventually(lambda: inbox.messages, what="a mail")
+        link = _link(inbox)
+
+        acknowledgement = event("tilts.cooperation.acknowledged",
+                                {"cooperation_id": cooperation, "contact_id": world.contacts[1]})
+        another_institution = live_intake.auth(Role.INSTITUTION, "other-api", institution=f"{unique_id}-other")
+        refused = await live_intake.client.post("/v1/events", json=acknowledgement, headers=another_institution)
+        assert refused.status_code == 403
+        await must_post(live_intake, acknowledgement, world.as_institution)
+
+        async def shows_answered() -> bool:
+            page = await notify.client.get(link, headers=HTML)
+            return "jau ir atbildēts" in page.text and "apstiprināta" in page.text
+        await eventually(shows_answered, what="the page showing the acknowledgement")
+        late = await notify.client.post(link, headers=FORM, content="action=dispute&text=Nebija")
+        assert late.status_code == 409
+
+
+async def test_a_daily_digest_sends_one_mail_for_the_days_events(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv", digest="daily")
+        first, second = await world.cooperation("coop1"), await world.cooperation("coop2")
+        waiting = await settled(notify, world, 2, "pending")
+        assert all(d["next_attempt_at"].endswith(("T05:00:00+00:00", "T06:00:00+00:00")) for d in waiting)
+        assert inbox.messages == []
+
+        # At the digest hour everything pending leaves together; a requeue brings that hour forward.
+        await notify.client.post(f"/v1/deliveries/{waiting[0]['id']}:requeue", headers=world.admin)
+        await settled(notify, world, 2, "delivered")
+        [mail] = inbox.messages
+        assert mail["Subject"].startswith("Tilts: 2 paziņojumi")
+        assert first in SmtpInbox.text(mail) and second in SmtpInbox.text(mail)
+
+
+async def test_an_expired_or_altered_link_is_refused(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url,
+                                            notify_link_ttl=timedelta(seconds=1))
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        await world.cooperation("coop")
+        await eventually(lambda: inbox.messages, what="a mail")
+        link = _link(inbox)
+        altered = await notify.client.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"))
+        assert altered.status_code == 404 and altered.headers["content-type"] == "application/problem+json"
+
+        async def expired() -> bool:
+            return (await notify.client.get(link, headers=HTML)).status_code == 410
+        await eventually(expired, timeout=5, what="the link expiring")
+        late = await notify.client.post(link, headers=FORM, content="action=acknowledge")
+        assert late.status_code == 410 and "derīguma termiņš" in late.text
+        assert [d["status"] for d in await deliveries(notify, world)] == ["delivered"]

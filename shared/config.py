@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     stream_replicas: int = Field(default=1, ge=1, le=5)
     duplicate_window_seconds: float = Field(default=120.0, gt=0)
 
+    # The notary (runs in the intake): signed Merkle checkpoints of the log, in <stream>_CHECKPOINTS.
+    # A checkpoint every `notary_max_events` events, and after each look (every
+    # `notary_interval_seconds`) that found new ones; each is ~1 KB, so a quiet log gets few.
+    notary_enabled: bool = True
+    notary_interval_seconds: float = Field(default=5.0, gt=0)
+    notary_max_events: int = Field(default=1000, ge=1)
+
     # HTTP.
     bind_host: str = "127.0.0.1"
     intake_port: int = 8080

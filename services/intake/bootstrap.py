@@ -14,6 +14,7 @@ from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
+from shared.notary.notary import Notary, notary_for
 from shared.runtime import Runtime, open_runtime
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
@@ -40,7 +41,11 @@ def _readiness(app: FastAPI) -> dict:
     async def index() -> str | None:
         return app.state.indexer.health.reason
 
-    return {"nats": nats, "postgres": postgres, "index": index}
+    async def notary() -> str | None:
+        running: Notary | None = app.state.notary  # None: disabled (TILTS_NOTARY_ENABLED=false)
+        return None if running is None else running.health.reason
+
+    return {"nats": nats, "postgres": postgres, "index": index, "notary": notary}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,16 +62,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    subjects_filter=runtime.subjects.all(), schema=SCHEMA,
                                    projection=EventIndexProjection())
         await indexer.prepare()
+        notary = notary_for(runtime) if settings.notary_enabled else None
+        if notary is not None:
+            await notary.prepare()
         indexer.start()
+        if notary is not None:
+            notary.start()
         store = AggregateStore(runtime.log)
         app.state.runtime = runtime
         app.state.tokens = runtime.tokens
         app.state.indexer = indexer
+        app.state.notary = notary
         app.state.intake = Intake(runtime.log, store, runtime.keys, index)
         app.state.reader = EventReader(index, runtime.log, store, indexer)
         try:
             yield
         finally:
+            if notary is not None:
+                await notary.stop()
             await indexer.stop()
             await runtime.close()
 

@@ -1,0 +1,220 @@
+"""Soak test: `uv run --group bench python -m bench.soak [--minutes 30]` (not run in CI).
+
+All three services run as their own processes on fresh NATS and PostgreSQL. For the whole run a
+steady mixed load is posted — families with cases and activities as single events, cooperations
+(each notifying a subscribed institution's webhook), day-sync batches — while a reader asks for
+reports with `min_sequence`. Every sample period the table grows a row: memory (RSS) of each
+process, projection lag, events acknowledged so far. At the end it counts, by id, that every
+acknowledged event is in the log exactly once, every cooperation reached its webhook once, and
+the read models caught up. Memory that keeps growing row after row is a leak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from itertools import count
+
+import httpx
+import nats
+import psutil
+
+from shared.audit.replay import replay
+from shared.auth.tokens import TokenAuthority
+from shared.config import Settings
+from shared.roles import Role
+
+from .common import ServiceProcess, print_table, servers, service
+from .notifications import MEDIATOR, MUNICIPALITY, Receiver, setup_world, subscribe_all
+
+INSTITUTIONS = 10
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _event(type_: str, data: dict) -> dict:
+    return {"specversion": "1.0", "id": f"soak-{uuid.uuid4().hex}", "source": "soak/phone", "type": type_,
+            "time": _now(), "data": data}
+
+
+class Load:
+    """The mixed work of a few busy mediators; remembers every acknowledged id."""
+
+    def __init__(self, client: httpx.AsyncClient, token: str, pairs: list[tuple[str, str]]) -> None:
+        self.client, self.headers, self.pairs = client, {"Authorization": f"Bearer {token}"}, pairs
+        self.acknowledged: Counter[str] = Counter()
+        self.cooperations: set[str] = set()
+        self.failures: Counter[int] = Counter()
+        self.last_sequence = 0
+        self._numbers = count()
+
+    async def _post(self, body: dict) -> None:
+        answer = await self.client.post("/v1/events", json=body, headers=self.headers)
+        if answer.status_code in (200, 201):
+            self.acknowledged[body["id"]] += 1
+            self.last_sequence = max(self.last_sequence, answer.json()["sequence"])
+        else:
+            self.failures[answer.status_code] += 1
+
+    async def one_unit(self) -> None:
+        """A family, a case, two visits, a cooperation on the case; then a day-sync batch."""
+        n = next(self._numbers)
+        family, case = f"soak-fam-{n}", f"soak-case-{n}"
+        institution, contact = self.pairs[n % len(self.pairs)]
+        await self._post(_event("tilts.family.registered", {
+            "family_id": family, "municipality_id": MUNICIPALITY, "personal": {"surname": f"Soaka{n}"},
+            "consent": {"given_on": "2020-01-02", "scope": "mediācija"}}))
+        await self._post(_event("tilts.case.opened", {"case_id": case, "family_id": family, "domain": "education",
+                                                       "need": "kavējumi"}))
+        for visit in range(2):
+            await self._post(_event("tilts.activity.recorded", {"activity_id": f"{case}-v{visit}", "case_id": case,
+                                                                "kind": "home_visit", "domain": "education"}))
+        cooperation = _event("tilts.cooperation.recorded", {
+            "cooperation_id": f"soak-coop-{n}", "institution_id": institution, "contact_id": contact,
+            "domain": "education", "channel": "meeting", "purpose": "kavējumu iemesli", "case_id": case})
+        await self._post(cooperation)
+        self.cooperations.add(cooperation["id"])
+        batch = [_event("tilts.activity.recorded", {"activity_id": f"{case}-b{k}", "kind": "consultation",
+                                                    "domain": "social", "case_id": case}) for k in range(5)]
+        answer = await self.client.post("/v1/events:batch", json={"events": batch}, headers=self.headers)
+        if answer.status_code == 200:
+            for item in answer.json()["results"]:
+                if item["status"] in ("created", "duplicate"):
+                    self.acknowledged[item["id"]] += 1
+                    self.last_sequence = max(self.last_sequence, item["sequence"])
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            total += process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+        except psutil.NoSuchProcess:
+            pass
+    return total / 1e6
+
+
+def _lag(metrics_text: str) -> int:
+    return int(sum(float(v) for v in re.findall(r"^tilts_projection_lag_events\{[^}]*\} ([0-9.e+]+)$",
+                                                metrics_text, re.M)))
+
+
+async def _sample(minute: float, processes: dict[str, list[int]], services: dict[str, ServiceProcess],
+                  load: Load) -> tuple[str, ...]:
+    lags = []
+    async with httpx.AsyncClient(timeout=10) as client:
+        for name in ("reporting", "notifications"):
+            lags.append(_lag((await client.get(f"{services[name].url}/metrics")).text))
+    memory = [f"{_rss_mb(pids):.0f}" for pids in processes.values()]
+    return (f"{minute:.1f}", *memory, str(sum(lags)), f"{sum(load.acknowledged.values()):,}")
+
+
+async def _reader(reporting_url: str, token: str, load: Load, stop: asyncio.Event, latencies: list[float]) -> None:
+    async with httpx.AsyncClient(base_url=reporting_url, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            answer = await client.get("/v1/reports/summary", params={
+                "from": "2020-01-01", "to": "2030-12-31", "municipality_id": MUNICIPALITY,
+                "min_sequence": load.last_sequence})
+            if answer.status_code == 200:
+                latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(1)
+
+
+async def _count_log(nats_url: str, stream: str) -> Counter[str]:
+    nc = await nats.connect(nats_url)
+    try:
+        return Counter([event.id async for event in replay(nc.jetstream(), stream=stream)])
+    finally:
+        await nc.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    with servers() as s:
+        settings = Settings(data_dir=s.base / "data", nats_url=s.nats.url, database_url=s.postgres.url)
+        tokens = TokenAuthority.from_settings(settings)
+        admin, mediator = tokens.mint(Role.ADMIN, "soak-admin"), tokens.mint(Role.MEDIATOR, MEDIATOR)
+        env = {"TILTS_DATA_DIR": str(settings.data_dir), "TILTS_NATS_URL": s.nats.url,
+               "TILTS_DATABASE_URL": s.postgres.url, "TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true"}
+        with service("intake", env, s.base) as intake, service("reporting", env, s.base) as reporting, \
+                service("notifications", env, s.base) as notifications:
+            services = {"intake": intake, "reporting": reporting, "notifications": notifications}
+            pairs = await setup_world(intake.url, admin, INSTITUTIONS)
+            async with Receiver({}) as receiver:
+                receiver.secrets.update(await subscribe_all(notifications.url, admin, pairs, receiver.port))
+                processes = {"nats": [s.nats.pid or 0], "postgres": [s.postgres.pid or 0],
+                             **{name: [svc.proc.pid] for name, svc in services.items()}}
+                rows, read_latencies = [], []
+                stop = asyncio.Event()
+                async with httpx.AsyncClient(base_url=intake.url, timeout=30) as client:
+                    load = Load(client, mediator, pairs)
+                    reader = asyncio.create_task(_reader(reporting.url, admin, load, stop, read_latencies))
+                    started, next_sample = time.monotonic(), 0.0
+                    while (elapsed := time.monotonic() - started) < args.minutes * 60:
+                        if elapsed >= next_sample:
+                            rows.append(await _sample(elapsed / 60, processes, services, load))
+                            next_sample += args.sample_seconds
+                        tick = time.monotonic()
+                        await load.one_unit()
+                        await asyncio.sleep(max(0.0, 1 / args.units_per_second - (time.monotonic() - tick)))
+                    stop.set()
+                    await reader
+                await _settle(reporting.url, admin, load, receiver)
+                rows.append(await _sample((time.monotonic() - started) / 60, processes, services, load))
+            in_log = await _count_log(s.nats.url, settings.stream_name)
+    _report(args, rows, processes, load, in_log, receiver, read_latencies)
+
+
+async def _settle(reporting_url: str, admin: str, load: Load, receiver: Receiver, timeout: float = 120) -> None:
+    """Let the projections and deliveries finish what the load left in flight."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=30) as client:
+        await client.get(f"{reporting_url}/v1/cooperations", headers={"Authorization": f"Bearer {admin}"},
+                         params={"min_sequence": load.last_sequence, "limit": 1})
+    while time.monotonic() < deadline and any(i not in receiver.arrivals for i in load.cooperations):
+        await asyncio.sleep(0.2)
+
+
+def _report(args: argparse.Namespace, rows: list[tuple[str, ...]], processes: dict[str, list[int]], load: Load,
+            in_log: Counter[str], receiver: Receiver, read_latencies: list[float]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Soak: {args.minutes} min, {args.units_per_second} work units/s (10 events each)")
+    for column in ("minute", *(f"{name} MB" for name in processes), "lag", "acknowledged"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    Console(width=160).print(table)
+    missing = [i for i in load.acknowledged if in_log[i] != 1]
+    undelivered = [i for i in load.cooperations if i not in receiver.arrivals]
+    twice = [i for i, times in receiver.arrivals.items() if len(times) > 1]
+    read_latencies.sort()
+    p99 = read_latencies[int(0.99 * (len(read_latencies) - 1))] * 1000 if read_latencies else float("nan")
+    print_table("Counts (by id)", [
+        ("events acknowledged", f"{len(load.acknowledged):,}", "", ""),
+        ("  in the log exactly once", f"{len(load.acknowledged) - len(missing):,}", "all",
+         "[green]ok[/]" if not missing else f"[red]{len(missing)} missing or doubled[/]"),
+        ("requests refused", str(dict(load.failures) or 0), "", ""),
+        ("cooperations notified", f"{len(load.cooperations) - len(undelivered):,} of {len(load.cooperations):,}",
+         "all", "[green]ok[/]" if not undelivered else "[red]lost[/]"),
+        ("  delivered twice to a healthy endpoint", str(len(twice)), "0", "[green]ok[/]" if not twice else "[red]![/]"),
+        ("summary read with min_sequence, p99", f"{p99:.0f} ms", "", ""),
+    ])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--units-per-second", type=float, default=3.0, help="each unit is 10 events")
+    parser.add_argument("--sample-seconds", type=float, default=60.0)
+    asyncio.run(main(parser.parse_args()))

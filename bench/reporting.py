@@ -21,6 +21,7 @@ import uuid
 import asyncpg
 import httpx
 import nats
+import uvloop
 from nats.js import api
 
 from bench.common import percentile, print_table, servers, service
@@ -32,9 +33,9 @@ from shared.bus.stream import StreamSpec, ensure_stream
 from shared.bus.subjects import Subjects
 from shared.config import Settings
 from shared.roles import Role
+from services.reporting.bootstrap import CATCH_UP_BATCH
 
-args_debug = True
-BATCH = 1000  # the reporting runner's batch size (services/reporting/bootstrap.py)
+BATCH = CATCH_UP_BATCH  # the reporting runner's batch size
 
 
 def ok(passed: bool) -> str:
@@ -43,7 +44,8 @@ def ok(passed: bool) -> str:
 
 async def _raw_with_fetch(js: nats.js.JetStreamContext, db: asyncpg.Connection, stream: str, events: int) -> float:
     """events/s: durable pull consumer, fetch in batches, COPY into PostgreSQL, COMMIT, then ack."""
-    await db.execute("CREATE TABLE IF NOT EXISTS raw_fetch (sequence bigint, subject text, payload bytea)")
+    await db.execute("DROP TABLE IF EXISTS raw_fetch")
+    await db.execute("CREATE TABLE raw_fetch (sequence bigint, subject text, payload bytea)")
     await js.add_consumer(stream, api.ConsumerConfig(durable_name="raw-fetch", ack_policy=api.AckPolicy.EXPLICIT,
                                                      max_ack_pending=BATCH * 4,
                                                      deliver_policy=api.DeliverPolicy.ALL))
@@ -64,7 +66,8 @@ async def _raw_with_fetch(js: nats.js.JetStreamContext, db: asyncpg.Connection, 
 
 async def _raw_with_reader(log: EventLog, db: asyncpg.Connection, events: int) -> float:
     """events/s: the audit's pipelined reader, COPY into PostgreSQL per 1000 events."""
-    await db.execute("CREATE TABLE IF NOT EXISTS raw_read (sequence bigint, subject text, payload bytea)")
+    await db.execute("DROP TABLE IF EXISTS raw_read")
+    await db.execute("CREATE TABLE raw_read (sequence bigint, subject text, payload bytea)")
     batch: list[tuple] = []
     started = time.perf_counter()
     async for record in read_log(log, stream=log.stream, first=1, last=events, batch=BATCH):
@@ -145,8 +148,6 @@ async def _write_to_readable(intake_url: str, reporting_url: str, tokens: TokenA
                 "institution_id": "bench-school", "limit": 1, "min_sequence": posted.json()["sequence"]})
             assert read.status_code == 200, read.text
             times.append(time.perf_counter() - started)
-            if args_debug:
-                print(f"{read.elapsed.total_seconds()*1000:.0f} {posted.elapsed.total_seconds()*1000:.0f}")
         return times
 
 
@@ -173,6 +174,8 @@ async def main(args: argparse.Namespace) -> None:
         raw_read = await _raw_with_reader(log, db, catch_up)
         with service("reporting", env, s.base) as reporting:
             rate = await _catch_up(db, "tilts_reporting", "reporting", catch_up, timeout=3600)
+            # Measured again right after, so a busy moment on the machine does not favour either side.
+            raw_fetch = (raw_fetch + await _raw_with_fetch(js, db, settings.stream_name, catch_up)) / 2
             started = time.perf_counter()
             last = await append_atomically(nc, events)
             print(f"{last:,} events in the log ({time.perf_counter() - started:.0f} s for the rest)")
@@ -182,8 +185,9 @@ async def main(args: argparse.Namespace) -> None:
             async with httpx.AsyncClient(timeout=60) as client:
                 summary = await _latencies(client, f"{reporting.url}/v1/reports/summary",
                                            {"from": f"{year.year}-01-01", "to": f"{year.year}-12-31"}, auditor, 10)
+                someone = year.mediators[len(year.mediators) // 2].id
                 monthly = await _latencies(client, f"{reporting.url}/v1/reports/monthly",
-                                           {"mediator_id": year.mediators[len(year.mediators) // 2].id, "month": f"{year.year}-06"}, auditor, 10)
+                                           {"mediator_id": someone, "month": f"{year.year}-06"}, auditor, 10)
             with service("intake", env, s.base) as intake:
                 await _catch_up(db, "tilts_intake", "intake-index", last, timeout=7200)
                 fresh = await _write_to_readable(intake.url, reporting.url, tokens, args.writes)
@@ -192,7 +196,7 @@ async def main(args: argparse.Namespace) -> None:
 
     rows += [
         (f"catch-up from 0 over {catch_up:,} events", f"{rate:,.0f} ev/s", "", ""),
-        ("raw ceiling: fetch batches + COPY + ack", f"{raw_fetch:,.0f} ev/s", "", ""),
+        ("raw ceiling: fetch batches + COPY + ack (mean of 2)", f"{raw_fetch:,.0f} ev/s", "", ""),
         ("  catch-up vs raw ceiling", f"{rate / raw_fetch:.0%}", "≥ 40%", ok(rate >= 0.4 * raw_fetch)),
         ("reference: audit reader + COPY (no acks)", f"{raw_read:,.0f} ev/s", "", ""),
         (f"summary, one year, {total:,} events, {mediators} mediators",
@@ -210,4 +214,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the national scale (1M events)")
     parser.add_argument("--writes", type=int, default=300, help="POST+GET pairs for write-to-readable")
+    uvloop.install()  # the service runs on uvloop (tilts serve); so does the raw ceiling it is compared with
     asyncio.run(main(parser.parse_args()))

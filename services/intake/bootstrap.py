@@ -11,11 +11,11 @@ from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
-from shared.http.ops import ops_router
+from shared.http.ops import ops_router, runtime_checks
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.notary.notary import Notary, notary_for
-from shared.runtime import Runtime, open_runtime
+from shared.runtime import open_runtime
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
 from services.intake.application.intake import Intake
@@ -27,17 +27,6 @@ SERVICE = "intake"
 
 
 def _readiness(app: FastAPI) -> dict:
-    async def nats() -> str | None:
-        runtime: Runtime = app.state.runtime
-        if not runtime.nc.is_connected:
-            return "not connected"
-        await runtime.log.last_sequence()
-        return None
-
-    async def postgres() -> str | None:
-        await app.state.runtime.pool.fetchval("SELECT 1")
-        return None
-
     async def index() -> str | None:
         return app.state.indexer.health.reason
 
@@ -45,7 +34,7 @@ def _readiness(app: FastAPI) -> dict:
         running: Notary | None = app.state.notary  # None: disabled (TILTS_NOTARY_ENABLED=false)
         return None if running is None else running.health.reason
 
-    return {"nats": nats, "postgres": postgres, "index": index, "notary": notary}
+    return runtime_checks(lambda: app.state.runtime) | {"index": index, "notary": notary}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -13,7 +13,7 @@ from shared.config import Settings
 from shared.crypto.master_key import load_master_key
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
-from shared.http.ops import ops_router
+from shared.http.ops import ops_router, runtime_checks
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.runtime import Runtime, open_runtime
@@ -62,17 +62,10 @@ class Parts:
 
 
 def _readiness(app: FastAPI) -> dict:
-    async def nats() -> str | None:
-        return None if app.state.parts.runtime.nc.is_connected else "not connected"
-
-    async def postgres() -> str | None:
-        await app.state.parts.runtime.pool.fetchval("SELECT 1")
-        return None
-
     async def fanout() -> str | None:
         return app.state.parts.fanout.health.reason
 
-    return {"nats": nats, "postgres": postgres, "fanout": fanout}
+    return runtime_checks(lambda: app.state.parts.runtime) | {"fanout": fanout}
 
 
 def _worker(settings: Settings, store: DeliveryStore, webhooks: WebhookSender, secrets: WebhookSecrets,

@@ -58,6 +58,7 @@ TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asy
              nats.errors.Error)
 
 STANDBY_POLL_SECONDS = 1.0
+TOP_UP_SECONDS = 0.005
 
 
 class Projection(Protocol):
@@ -171,12 +172,7 @@ class ProjectionRunner:
                 backoff = 0.2
                 while not self._stopping.is_set():
                     try:
-                        messages = await self._fetch(subscription)
-                    except asyncio.TimeoutError:  # nothing new (nats-py raises either kind)
-                        metrics.PROJECTION_LAG.labels(self.name).set(0)
-                        continue
-                    try:
-                        if not await self._handle(messages):
+                        if not await self._consume(subscription):
                             return
                     except OutOfOrder as gap:
                         log.warning("projection.rebind", projection=self.name, reason=str(gap))
@@ -191,6 +187,40 @@ class ProjectionRunner:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self, subscription: JetStreamContext.PullSubscription) -> bool:
+        """Fetch and handle batches until stopped (True) or stopped on a poison event (False).
+
+        The next batch is fetched while this one commits: nats-py reads and parses it while we
+        wait on PostgreSQL, which catching up on a long log spends a third of its time doing.
+        Its messages stay unacknowledged until their own batch commits, as ever.
+        """
+        ahead = asyncio.ensure_future(self._fetch(subscription))
+        try:
+            while not self._stopping.is_set():
+                try:
+                    messages = await ahead
+                except asyncio.TimeoutError:  # nothing new (nats-py raises either kind)
+                    metrics.PROJECTION_LAG.labels(self.name).set(0)
+                    ahead = asyncio.ensure_future(self._fetch(subscription))
+                    continue
+                if len(messages) < self._batch_size:
+                    # Fetched while the previous batch committed, the linger may have run out
+                    # before the loop could read much: take what has arrived since.
+                    messages = await self._top_up(subscription, messages, TOP_UP_SECONDS)
+                ahead = asyncio.ensure_future(self._fetch(subscription))
+                if not await self._handle(messages):
+                    return False
+            return True
+        finally:
+            # Let a fetch in flight end by itself (cancelling nats-py's fetch can hang); what it
+            # brought is left unacknowledged and is delivered again.
+            if not ahead.done():
+                await asyncio.wait({ahead}, timeout=self._fetch_timeout + 1)
+            if ahead.done() and not ahead.cancelled():
+                ahead.exception()  # retrieved, so asyncio does not warn about it
+            else:
+                ahead.cancel()
 
     async def _activate(self) -> bool:
         """Become the one active runner (advisory lock on our own commit connection)."""
@@ -249,7 +279,12 @@ class ProjectionRunner:
         single writes took a second to become readable). The linger then takes what else is there.
         """
         messages = await subscription.fetch(1, timeout=self._fetch_timeout)
-        deadline = time.monotonic() + self._linger
+        return await self._top_up(subscription, messages, self._linger)
+
+    async def _top_up(self, subscription: JetStreamContext.PullSubscription, messages: list[Msg],
+                      linger: float) -> list[Msg]:
+        """Add what else arrives within `linger`, up to a full batch."""
+        deadline = time.monotonic() + linger
         while len(messages) < self._batch_size and (remaining := deadline - time.monotonic()) > 0.001:
             try:
                 messages += await subscription.fetch(self._batch_size - len(messages), timeout=remaining)

@@ -8,9 +8,29 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.runtime import Runtime
+
 from .problems import problem
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
+
+
+def runtime_checks(runtime: Callable[[], Runtime]) -> dict[str, ReadinessCheck]:
+    """The checks every service shares: NATS answers JetStream requests, PostgreSQL answers a query.
+
+    `runtime` is called at check time: the runtime opens in the app's lifespan, after the routes exist.
+    """
+    async def nats() -> str | None:
+        if not runtime().nc.is_connected:
+            return "not connected"
+        await runtime().log.last_sequence()
+        return None
+
+    async def postgres() -> str | None:
+        await runtime().pool.fetchval("SELECT 1")
+        return None
+
+    return {"nats": nats, "postgres": postgres}
 
 
 def ops_router(service: str, checks: dict[str, ReadinessCheck]) -> APIRouter:

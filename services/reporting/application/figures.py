@@ -1,0 +1,130 @@
+"""Report figures from grouped counts: pure, so they are tested without a database.
+
+A family is *regular* when its work fell on at least three distinct Riga days in the period,
+*episodic* otherwise. Families belong to one municipality, so totals are sums per municipality,
+except mediators, who may work in two and count once in the total.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+REGULAR_DAYS = 3
+
+
+@dataclass(frozen=True)
+class FigureRows:
+    """The grouped counts a report is made of (see `queries/figures.py`)."""
+
+    family_days: Sequence[tuple[str, Sequence[int]]] = ()     # municipality, distinct days of each family
+    persons: Sequence[tuple[str, int]] = ()                   # municipality, distinct (family, person)
+    mediators: Sequence[tuple[str, str]] = ()                 # municipality, mediator
+    activities: Sequence[tuple[str, str, str, int]] = ()      # municipality, kind, domain, count
+    # municipality, institution, domain, count, acknowledged
+    cooperations: Sequence[tuple[str, str, str, int, int]] = ()
+    outcomes: Sequence[tuple[str, str, int]] = ()             # municipality, kind, count
+
+    def institutions(self) -> set[str]:
+        """Institutions named by the cooperations counted."""
+        return {row[1] for row in self.cooperations}
+
+    def of(self, municipality_id: str) -> FigureRows:
+        """Only the rows of one municipality."""
+        return self.by_municipality().get(municipality_id, FigureRows())
+
+    def by_municipality(self) -> dict[str, FigureRows]:
+        """The rows split by municipality (one pass over them)."""
+        split: dict[str, dict[str, list[tuple]]] = {}
+        for name in _FIELDS:
+            for row in getattr(self, name):
+                split.setdefault(row[0], {field: [] for field in _FIELDS})[name].append(row)
+        return {municipality: FigureRows(**parts) for municipality, parts in split.items()}
+
+    def municipalities(self) -> set[str]:
+        """Municipalities with anything counted."""
+        rows: Iterable[tuple] = (*self.family_days, *self.persons, *self.mediators, *self.activities,
+                                 *self.cooperations, *self.outcomes)
+        return {row[0] for row in rows}
+
+
+_FIELDS = ("family_days", "persons", "mediators", "activities", "cooperations", "outcomes")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A municipality a report has a section for."""
+
+    municipality_id: str
+    name: str
+
+
+@dataclass
+class _Tally:
+    families: list[int] = field(default_factory=list)  # distinct days of each family
+    persons: int = 0
+    mediators: set[str] = field(default_factory=set)
+    activity_kinds: Counter = field(default_factory=Counter)
+    activity_domains: Counter = field(default_factory=Counter)
+    cooperation_domains: Counter = field(default_factory=Counter)
+    institutions: Counter = field(default_factory=Counter)
+    acknowledged: Counter = field(default_factory=Counter)
+    outcome_kinds: Counter = field(default_factory=Counter)
+
+
+def _tally(rows: FigureRows) -> _Tally:
+    tally = _Tally()
+    for _, days in rows.family_days:
+        tally.families += days
+    tally.persons = sum(n for _, n in rows.persons)
+    tally.mediators = {mediator for _, mediator in rows.mediators}
+    for _, kind, domain, n in rows.activities:
+        tally.activity_kinds[kind] += n
+        tally.activity_domains[domain] += n
+    for _, institution_id, domain, n, acknowledged in rows.cooperations:
+        tally.cooperation_domains[domain] += n
+        tally.institutions[institution_id] += n
+        tally.acknowledged[institution_id] += acknowledged
+    for _, kind, n in rows.outcomes:
+        tally.outcome_kinds[kind] += n
+    return tally
+
+
+def _counts(counter: Counter) -> dict[str, int]:
+    return {key: counter[key] for key in sorted(counter) if counter[key]}
+
+
+def figures(rows: FigureRows, names: Mapping[str, str], municipality_id: str | None = None) -> dict[str, Any]:
+    """The contract's figures for one municipality, or (None) for all rows together.
+
+    `names` gives institution names for `by_institution`.
+    """
+    if municipality_id is not None:
+        rows = rows.of(municipality_id)
+    t = _tally(rows)
+    regular = sum(1 for days in t.families if days >= REGULAR_DAYS)
+    by_institution = sorted(t.institutions, key=lambda i: (-t.institutions[i], i))
+    return {
+        "mediators_active": len(t.mediators),
+        "families_supported": len(t.families),
+        "families_regular": regular,
+        "families_episodic": len(t.families) - regular,
+        "persons_helped": t.persons,
+        "activities": {"total": sum(t.activity_kinds.values()), "by_kind": _counts(t.activity_kinds),
+                       "by_domain": _counts(t.activity_domains)},
+        "cooperations": {"total": sum(t.institutions.values()), "acknowledged": sum(t.acknowledged.values()),
+                         "by_domain": _counts(t.cooperation_domains),
+                         "by_institution": [{"institution_id": i, "name": names.get(i, i), "count": t.institutions[i],
+                                             "acknowledged": t.acknowledged[i]} for i in by_institution]},
+        "outcomes": {"total": sum(t.outcome_kinds.values()), "by_kind": _counts(t.outcome_kinds)},
+    }
+
+
+def by_municipality(rows: FigureRows, places: Sequence[Place], names: Mapping[str, str]) -> dict[str, Any]:
+    """One section per place (in the order given) and the total over all rows."""
+    parts = rows.by_municipality()
+    return {"municipalities": [{"municipality_id": p.municipality_id, "name": p.name,
+                                **figures(parts.get(p.municipality_id, FigureRows()), names)} for p in places],
+            "total": figures(rows, names)}

@@ -1,0 +1,79 @@
+"""Summary and monthly reports, computed from the read models as of a sequence.
+
+A summary as of the projection's position (the usual, live case) adds up monthly tallies, read
+in one snapshot with that position; as of an earlier sequence (reproducing what a report said)
+it counts the facts with `sequence <= as_of`. A monthly report counts one mediator's facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from services.reporting.projections.projection import PROJECTION_NAME
+from services.reporting.queries import registry
+from services.reporting.queries.figures import FigureFilter, figure_rows
+from services.reporting.queries.live_figures import live_figure_rows
+from services.reporting.queries.reports import report_steps
+
+from .figures import FigureRows, by_municipality
+from .monthly import monthly_report, report_state
+from .periods import Period
+
+WORK_MEM = "32MB"
+
+
+async def _summary_rows(pool: asyncpg.Pool, schema: str, period: Period, as_of: int | None,
+                        within: frozenset[str] | None) -> tuple[FigureRows, int]:
+    """The counts as of `as_of` (None: now), and that sequence.
+
+    As of the projection's position, monthly tallies read in one snapshot with the position
+    answer; as of an earlier sequence, the facts are counted.
+    """
+    async with pool.acquire() as connection, connection.transaction(isolation="repeatable_read", readonly=True):
+        await connection.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # sort and hash tens of thousands of rows
+        position = await registry.position(connection, schema, PROJECTION_NAME)
+        if as_of is None or as_of == position:
+            return await live_figure_rows(connection, schema, period, position, within), position
+    if as_of > position:
+        raise ValueError(f"the read models are at {position}, not yet at {as_of}")
+    return await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, as_of, within)), as_of
+
+
+async def summary(pool: asyncpg.Pool, schema: str, period: Period, as_of: int | None,
+                  within: frozenset[str] | None, municipality_id: str | None = None) -> dict[str, Any]:
+    """Figures per municipality (those `within`, or all) and in total, for a period, as of `as_of` (None: now)."""
+    rows, as_of = await _summary_rows(pool, schema, period, as_of, within)
+    head: dict[str, Any] = {"from": period.first_day.isoformat(), "to": period.last_day.isoformat(),
+                            "as_of_sequence": as_of}
+    if municipality_id is not None:
+        head["municipality_id"] = municipality_id
+    places = await registry.places(pool, schema, as_of, within)
+    names = await registry.institution_names(pool, schema, rows.institutions())
+    return {**head, **by_municipality(rows, places, names)}
+
+
+async def _mediator_figures(pool: asyncpg.Pool, schema: str, mediator_id: str, period: Period,
+                            as_of: int) -> dict[str, Any]:
+    """A mediator's own figures, per municipality they are registered for (or worked in) and in total."""
+    registered = await registry.mediator(pool, schema, mediator_id, as_of)
+    rows = await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, as_of,
+                                                        mediator_id=mediator_id))
+    within = frozenset(registered.municipality_ids if registered else ()) | rows.municipalities()
+    places = await registry.places(pool, schema, as_of, within)
+    names = await registry.institution_names(pool, schema, rows.institutions())
+    return by_municipality(rows, places, names)
+
+
+async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int) -> dict[str, Any] | None:
+    """The mediator's report for a month (None if no such mediator as of `as_of`)."""
+    mediator = await registry.mediator(pool, schema, mediator_id, as_of)
+    if mediator is None:
+        return None
+    period = Period.of_month(month)
+    state = report_state(await report_steps(pool, schema, mediator_id, month, as_of))
+    figures = await _mediator_figures(pool, schema, mediator_id, period, state.submitted_sequence or as_of)
+    live = await _mediator_figures(pool, schema, mediator_id, period, as_of) if state.submitted else None
+    return monthly_report(mediator_id=mediator_id, mediator_name=mediator.name, month=month, as_of=as_of,
+                          state=state, figures=figures, live=live)

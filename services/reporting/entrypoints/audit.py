@@ -1,0 +1,55 @@
+"""`GET /v1/audit/events`: the stored events as NDJSON, in sequence order (auditors and admins)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from shared.audit import UnreadableEvent, replay
+from shared.auth.tokens import Principal
+from shared.canonical import canonical_json
+from shared.roles import Role
+from shared.runtime import Runtime
+from services.reporting.application.errors import BadQuery, NotAllowed
+
+from . import params
+from .http import CALLER
+
+log = structlog.get_logger(__name__)
+
+router = APIRouter(prefix="/v1/audit", tags=["auditing"])
+
+
+@router.get("/events", summary="Stored events in sequence order as NDJSON, for replay (auditors, admins)",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One stored event per line"}})
+async def get_events(request: Request, from_sequence: str | None = None, to_sequence: str | None = None,
+                     from_time: str | None = Query(None, description="Event time from (Riga day or RFC 3339)"),
+                     to_time: str | None = Query(None, description="Event time to (Riga day or RFC 3339), inclusive"),
+                     type: list[str] | None = Query(None, description="Event type; repeat for several"),
+                     principal: Principal = CALLER) -> StreamingResponse:
+    if principal.role not in (Role.AUDITOR, Role.ADMIN):
+        raise NotAllowed("only auditors and admins replay the log")
+    types = frozenset(type) if type else None
+    if types and any(not t.startswith("tilts.") or len(t) > 128 for t in types):
+        raise BadQuery("type", "must be an event type such as tilts.cooperation.recorded")
+    runtime: Runtime = request.app.state.runtime
+    events = replay(runtime.log, stream=runtime.settings.stream_name,
+                    from_sequence=params.sequence("from_sequence", from_sequence) or 1,
+                    to_sequence=params.sequence("to_sequence", to_sequence),
+                    from_time=params.bound("from_time", from_time, upper=False),
+                    to_time=params.bound("to_time", to_time, upper=True), types=types)
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            async for event in events:
+                yield canonical_json(event.as_json()) + b"\n"
+        except UnreadableEvent as error:
+            # Breaking the response (rather than ending it) tells the client the replay is incomplete.
+            log.error("audit.unreadable_event", sequence=error.sequence)
+            raise
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")

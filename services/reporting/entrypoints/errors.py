@@ -1,0 +1,39 @@
+"""How the reads' outcomes other than data become problem+json answers."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
+from shared.http.problems import problem
+from services.reporting.application.errors import BadQuery, NotAllowed, NotCaughtUp, NotVisible
+
+log = structlog.get_logger(__name__)
+
+
+def install_read_errors(app: FastAPI) -> None:
+    """Map NotVisible to 404, NotAllowed to 403, BadQuery to 400 and NotCaughtUp or a lost database to 503."""
+
+    @app.exception_handler(NotVisible)
+    async def _not_visible(request: Request, error: NotVisible) -> Response:
+        return problem(404, str(error))
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, error: NotAllowed) -> Response:
+        return problem(403, str(error))
+
+    @app.exception_handler(BadQuery)
+    async def _bad_query(request: Request, error: BadQuery) -> Response:
+        return problem(400, f"bad query parameter {error.field}: {error.detail}", errors=[(error.field, error.detail)])
+
+    @app.exception_handler(NotCaughtUp)
+    async def _not_caught_up(request: Request, error: NotCaughtUp) -> Response:
+        return problem(503, str(error), headers={"Retry-After": "1"})
+
+    for kind in DB_UNAVAILABLE:
+        @app.exception_handler(kind)
+        async def _database(request: Request, error: Exception) -> Response:
+            log.warning("reporting.database_unavailable", path=request.url.path, error=type(error).__name__)
+            return problem(503, "the read models are unavailable; try again", headers={"Retry-After": "2"})

@@ -1,0 +1,168 @@
+"""The reporting HTTP API: parse the query, authenticate, call the read, shape the answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from shared.auth.tokens import Principal
+from shared.events.fields import Domain
+from shared.http.auth import authenticate, bearer_scheme
+from services.reporting.application.access_reads import list_reads
+from services.reporting.application.casework import list_cases, read_case
+from services.reporting.application.context import ReadContext
+from services.reporting.application.family_file import read_family
+from services.reporting.application.ledger import list_cooperations, list_referrals
+from services.reporting.application.paging import PageRequest, page_request
+from services.reporting.application.report_reads import read_monthly, read_summary
+from services.reporting.queries.access_log import ReadsFilter
+from services.reporting.queries.casework import CaseFilter
+from services.reporting.queries.ledger import LedgerFilter
+from services.reporting.rendering.csv_export import monthly_csv, summary_csv
+from services.reporting.rendering.html import render_monthly, render_summary
+from services.reporting.rendering.labels import LANGUAGES
+
+from . import params
+
+router = APIRouter(prefix="/v1", tags=["reading"])
+
+FORMATS = ("json", "csv", "html")
+DOMAINS = tuple(d.value for d in Domain)
+REFERRAL_STATUSES = ("made", "accepted", "completed", "declined")
+# Printable pages carry no scripts and fetch nothing: only their own inline styles.
+HTML_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
+
+MIN_SEQUENCE = Query(None, description="Wait (at most 5 s) until the read models include this sequence")
+LIMIT = Query(None, description="Items per page, 1 to 1000 (default 100)")
+CURSOR = Query(None, description="The `next` cursor of the previous page")
+AS_OF = Query(None, description="Compute the report as of this sequence (at most the current position)")
+FORMAT = Query(None, description="json (default), csv or html")
+LANG = Query(None, description="lv (default) or en, for html")
+FROM_TIME = Query(None, alias="from", description="First Riga day, YYYY-MM-DD (or an RFC 3339 time)")
+TO_TIME = Query(None, description="Last Riga day, included (or an RFC 3339 time)")
+FROM_DAY = Query(None, alias="from", description="First day, YYYY-MM-DD")
+TO_DAY = Query(None, description="Last day, YYYY-MM-DD (included)")
+
+
+async def caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
+                 ) -> Principal:
+    return authenticate(request, credentials)
+
+
+CALLER = Depends(caller)
+
+
+def context(request: Request) -> ReadContext:
+    return request.app.state.reading
+
+
+def _page(limit: str | None, cursor: str | None) -> PageRequest:
+    return page_request(params.limit(limit), cursor)
+
+
+def _shape(format: str | None, lang: str | None) -> tuple[str, str]:
+    shape = params.choice("format", format, FORMATS, "json") or "json"
+    return shape, params.choice("lang", lang, LANGUAGES, "lv") or "lv"
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@router.get("/families/{family_id}", summary="A family's file (personal data only for readers allowed to see it)")
+async def get_family(request: Request, family_id: str, reason: str | None = Query(
+        None, description="Why personal data is needed (coordinators, auditors, admins); recorded"),
+        min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
+    return JSONResponse(await read_family(context(request), principal, family_id, reason=params.reason(reason),
+                                          min_sequence=params.sequence("min_sequence", min_sequence)))
+
+
+@router.get("/cases/{case_id}", summary="A case's state and timeline")
+async def get_case(request: Request, case_id: str, min_sequence: str | None = MIN_SEQUENCE,
+                   principal: Principal = CALLER) -> JSONResponse:
+    return JSONResponse(await read_case(context(request), principal, case_id,
+                                        min_sequence=params.sequence("min_sequence", min_sequence)))
+
+
+@router.get("/cases", summary="Cases, in the order they were opened")
+async def get_cases(request: Request, family_id: str | None = None, municipality_id: str | None = None,
+                    status: str | None = Query(None, description="open or closed"), domain: str | None = None,
+                    limit: str | None = LIMIT, cursor: str | None = CURSOR, min_sequence: str | None = MIN_SEQUENCE,
+                    principal: Principal = CALLER) -> JSONResponse:
+    which = CaseFilter(0, family_id=params.identifier("family_id", family_id),
+                       municipality_id=params.identifier("municipality_id", municipality_id),
+                       status=params.choice("status", status, ("open", "closed")),
+                       domain=params.choice("domain", domain, DOMAINS))
+    return JSONResponse(await list_cases(context(request), principal, which, _page(limit, cursor),
+                                         min_sequence=params.sequence("min_sequence", min_sequence)))
+
+
+@router.get("/cooperations", summary="The cooperation ledger, in time order")
+async def get_cooperations(request: Request, institution_id: str | None = None, mediator_id: str | None = None,
+                           from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: str | None = LIMIT,
+                           cursor: str | None = CURSOR, min_sequence: str | None = MIN_SEQUENCE,
+                           principal: Principal = CALLER) -> JSONResponse:
+    which = LedgerFilter(0, institution_id=params.identifier("institution_id", institution_id),
+                         mediator_id=params.identifier("mediator_id", mediator_id),
+                         since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
+    return JSONResponse(await list_cooperations(context(request), principal, which, _page(limit, cursor),
+                                                min_sequence=params.sequence("min_sequence", min_sequence)))
+
+
+@router.get("/referrals", summary="Referrals and how far each has gone")
+async def get_referrals(request: Request, institution_id: str | None = None,
+                        status: str | None = Query(None, description="made, accepted, completed or declined"),
+                        limit: str | None = LIMIT, cursor: str | None = CURSOR,
+                        min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
+    which = LedgerFilter(0, institution_id=params.identifier("institution_id", institution_id),
+                         status=params.choice("status", status, REFERRAL_STATUSES))
+    return JSONResponse(await list_referrals(context(request), principal, which, _page(limit, cursor),
+                                             min_sequence=params.sequence("min_sequence", min_sequence)))
+
+
+@router.get("/reports/monthly", summary="A mediator's monthly report (JSON, CSV or printable HTML)")
+async def get_monthly(request: Request, mediator_id: str | None = None,
+                      month: str | None = Query(None, description="YYYY-MM"), format: str | None = FORMAT,
+                      lang: str | None = LANG, as_of_sequence: str | None = AS_OF,
+                      min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> Response:
+    shape, language = _shape(format, lang)
+    report = await read_monthly(context(request), principal,
+                                params.identifier("mediator_id", params.required("mediator_id", mediator_id)),
+                                params.month(month), as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
+                                min_sequence=params.sequence("min_sequence", min_sequence))
+    if shape == "csv":
+        return _csv(monthly_csv(report), f"tilts-{report['mediator_id']}-{report['month']}")
+    if shape == "html":
+        return HTMLResponse(render_monthly(report, language), headers=HTML_POLICY)
+    return JSONResponse(report)
+
+
+@router.get("/reports/summary", summary="Figures per municipality and in total for a period (JSON, CSV or HTML)")
+async def get_summary(request: Request, from_: str | None = FROM_DAY, to: str | None = TO_DAY,
+                      municipality_id: str | None = None, format: str | None = FORMAT, lang: str | None = LANG,
+                      as_of_sequence: str | None = AS_OF, min_sequence: str | None = MIN_SEQUENCE,
+                      principal: Principal = CALLER) -> Response:
+    shape, language = _shape(format, lang)
+    report = await read_summary(context(request), principal, params.period(from_, to),
+                                params.identifier("municipality_id", municipality_id),
+                                as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
+                                min_sequence=params.sequence("min_sequence", min_sequence))
+    if shape == "csv":
+        return _csv(summary_csv(report), f"tilts-summary-{report['from']}-{report['to']}")
+    if shape == "html":
+        place = report["municipalities"][0]["name"] if municipality_id and report["municipalities"] else None
+        return HTMLResponse(render_summary(report, language, place), headers=HTML_POLICY)
+    return JSONResponse(report)
+
+
+@router.get("/audit/access", tags=["auditing"], summary="Who read which family's file, when and why (auditors)")
+async def get_access(request: Request, family_id: str | None = None, actor: str | None = None,
+                     from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: str | None = LIMIT,
+                     cursor: str | None = CURSOR, min_sequence: str | None = MIN_SEQUENCE,
+                     principal: Principal = CALLER) -> JSONResponse:
+    which = ReadsFilter(family_id=params.identifier("family_id", family_id), actor=params.identifier("actor", actor),
+                        since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
+    return JSONResponse(await list_reads(context(request), principal, which, _page(limit, cursor),
+                                         min_sequence=params.sequence("min_sequence", min_sequence)))

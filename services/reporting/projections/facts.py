@@ -1,0 +1,52 @@
+"""A stored event as the projections see it: typed data, its sequence, and its day in Riga.
+
+Figures count by the event's field `time` (when the work happened), on the calendar of
+Europe/Riga, whatever offset the client sent and however late the event arrived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from shared.events import catalogue
+from shared.events.base import EventData
+from shared.events.envelope import StoredEvent
+
+RIGA = ZoneInfo("Europe/Riga")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One stored event, parsed: what the pure `rows_for` functions read."""
+
+    event_id: str
+    sequence: int
+    type: str
+    time: datetime
+    local_date: date
+    actor: str
+    municipality_id: str
+    data: EventData
+
+
+def riga_date(moment: datetime) -> date:
+    """The calendar day in Europe/Riga of an aware time."""
+    return moment.astimezone(RIGA).date()
+
+
+def fact_of(event: StoredEvent) -> Fact:
+    """Parse a stored event (upcasting its data); raises on anything malformed."""
+    if event.sequence is None:
+        raise ValueError(f"event {event.id} has no stream sequence")
+    spec = catalogue.spec_for(event.type)
+    if spec is None:
+        raise catalogue.UnknownEventType(event.type)
+    moment = datetime.fromisoformat(event.time)
+    if moment.tzinfo is None:
+        raise ValueError(f"event {event.id} has a time without an offset")
+    data = catalogue.parse_stored_data(event.type, event.data, event.schemaversion)
+    return Fact(event_id=event.id, sequence=event.sequence, type=event.type, time=moment,
+                local_date=riga_date(moment), actor=event.actor, municipality_id=event.municipalityid,
+                data=data)

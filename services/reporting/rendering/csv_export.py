@@ -1,0 +1,65 @@
+"""Reports as CSV: one row per municipality and a total row, with the same columns every time."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from shared.events.fields import ActivityKind, Domain, OutcomeKind
+
+FIGURE_COLUMNS = (
+    "mediators_active", "families_supported", "families_regular", "families_episodic", "persons_helped",
+    "activities_total", *(f"activities_kind_{k.value}" for k in ActivityKind),
+    *(f"activities_domain_{d.value}" for d in Domain),
+    "cooperations_total", "cooperations_acknowledged", *(f"cooperations_domain_{d.value}" for d in Domain),
+    "outcomes_total", *(f"outcomes_kind_{k.value}" for k in OutcomeKind),
+)
+SUMMARY_COLUMNS = ("from", "to", "as_of_sequence", "municipality_id", "name", *FIGURE_COLUMNS)
+MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "as_of_sequence",
+                   "municipality_id", "name", *FIGURE_COLUMNS)
+
+
+def _text(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def figure_cells(figures: dict[str, Any]) -> dict[str, int]:
+    """The figure columns of one municipality (or the total)."""
+    activities, cooperations, outcomes = figures["activities"], figures["cooperations"], figures["outcomes"]
+    cells = {key: figures[key] for key in FIGURE_COLUMNS[:5]}
+    cells["activities_total"] = activities["total"]
+    cells |= {f"activities_kind_{k.value}": activities["by_kind"].get(k.value, 0) for k in ActivityKind}
+    cells |= {f"activities_domain_{d.value}": activities["by_domain"].get(d.value, 0) for d in Domain}
+    cells |= {"cooperations_total": cooperations["total"], "cooperations_acknowledged": cooperations["acknowledged"]}
+    cells |= {f"cooperations_domain_{d.value}": cooperations["by_domain"].get(d.value, 0) for d in Domain}
+    cells["outcomes_total"] = outcomes["total"]
+    cells |= {f"outcomes_kind_{k.value}": outcomes["by_kind"].get(k.value, 0) for k in OutcomeKind}
+    return cells
+
+
+def _write(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def summary_csv(report: dict[str, Any]) -> str:
+    """The summary report as CSV."""
+    head = {"from": report["from"], "to": report["to"], "as_of_sequence": report["as_of_sequence"]}
+    rows = [{**head, "municipality_id": m["municipality_id"], "name": _text(m["name"]), **figure_cells(m)}
+            for m in report["municipalities"]]
+    rows.append({**head, "municipality_id": "total", "name": "", **figure_cells(report["total"])})
+    return _write(SUMMARY_COLUMNS, rows)
+
+
+def monthly_csv(report: dict[str, Any]) -> str:
+    """A monthly report as CSV (the figures as submitted, or as of now for a draft)."""
+    head = {key: report[key] for key in MONTHLY_COLUMNS[:5]}
+    rows = [{**head, "municipality_id": m["municipality_id"], "name": _text(m["name"]), **figure_cells(m)}
+            for m in report["municipalities"]]
+    rows.append({**head, "municipality_id": "total", "name": "", **figure_cells(report)})
+    return _write(MONTHLY_COLUMNS, rows)

@@ -1,0 +1,64 @@
+"""Printable HTML reports: Jinja2 with autoescaping, charts as inline SVG, no scripts or external files."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .charts import Chart, bar_chart
+from .labels import WORDS
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+KEY_FIGURES = ("mediators_active", "families_supported", "families_regular", "families_episodic", "persons_helped")
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _named(counts: dict[str, int], names: dict[str, str]) -> list[tuple[str, int]]:
+    return [(names.get(key, key), value) for key, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def charts(figures: dict[str, Any], words: dict[str, Any]) -> list[Chart]:
+    """The charts of one set of figures: activities, cooperations and outcomes."""
+    activities, cooperations, outcomes = figures["activities"], figures["cooperations"], figures["outcomes"]
+    institutions = [(i["name"], i["count"]) for i in cooperations["by_institution"]]
+    acknowledged = {i["name"]: i["acknowledged"] for i in cooperations["by_institution"]}
+    return [
+        bar_chart(f"{words['activities']}: {words['by_kind']}", _named(activities["by_kind"], words["activity_kinds"])),
+        bar_chart(f"{words['activities']}: {words['by_domain']}", _named(activities["by_domain"], words["domains"])),
+        bar_chart(words["chart_institutions"], institutions, acknowledged),
+        bar_chart(f"{words['cooperations']}: {words['by_domain']}",
+                  _named(cooperations["by_domain"], words["domains"])),
+        bar_chart(f"{words['outcomes']}: {words['by_kind']}", _named(outcomes["by_kind"], words["outcome_kinds"])),
+    ]
+
+
+def _columns(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's columns: each municipality, then the total."""
+    figures = (*KEY_FIGURES, "activities", "cooperations", "outcomes")
+    total = report.get("total") or {k: v for k, v in report.items() if k in figures}
+    return [*report["municipalities"], {"municipality_id": None, "name": None, **total}]
+
+
+def render_summary(report: dict[str, Any], lang: str, municipality_name: str | None) -> str:
+    """The summary report as a printable page."""
+    words = WORDS[lang]
+    return _environment().get_template("summary.html.j2").render(
+        lang=lang, w=words, report=report, municipality_name=municipality_name, columns=_columns(report),
+        key_figures=KEY_FIGURES, charts=charts(report["total"], words))
+
+
+def render_monthly(report: dict[str, Any], lang: str) -> str:
+    """A mediator's monthly report as a printable page."""
+    words = WORDS[lang]
+    live = report.get("live")
+    return _environment().get_template("monthly.html.j2").render(
+        lang=lang, w=words, report=report, columns=_columns(report), key_figures=KEY_FIGURES,
+        charts=charts(report, words), live_columns=_columns(live) if live else None)

@@ -1,0 +1,98 @@
+"""Reports as CSV (stable columns) and as printable HTML (escaped, inline SVG, Latvian by default)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from services.reporting.application.figures import FigureRows, Place, by_municipality
+from services.reporting.rendering.charts import bar_chart
+from services.reporting.rendering.csv_export import SUMMARY_COLUMNS, monthly_csv, summary_csv
+from services.reporting.rendering.html import render_monthly, render_summary
+
+ROWS = FigureRows(
+    family_days=[("jelgava", [3, 1]), ("balvi", [4])],
+    persons=[("jelgava", 3), ("balvi", 1)],
+    mediators=[("jelgava", "med-1"), ("balvi", "med-2")],
+    activities=[("jelgava", "home_visit", "education", 4), ("balvi", "interpreting", "legal", 2)],
+    cooperations=[("jelgava", "inst-1", "education", 3, 1)],
+    outcomes=[("balvi", "school_enrolled", 1)])
+NAMES = {"inst-1": "<script>alert('x')</script> skola"}
+PLACES = [Place("balvi", "Balvi"), Place("jelgava", "=cmd|' /C calc'!A0")]
+
+
+def _summary() -> dict:
+    return {"from": "2020-01-01", "to": "2020-01-31", "as_of_sequence": 77, **by_municipality(ROWS, PLACES, NAMES)}
+
+
+def _monthly(narrative: dict | None) -> dict:
+    figures = by_municipality(ROWS, PLACES[1:], NAMES)
+    return {"mediator_id": "med-1", "mediator_name": "Marta <b>Ozoliņa</b>", "month": "2020-01",
+            "from": "2020-01-01", "to": "2020-01-31", "as_of_sequence": 90, "status": "submitted",
+            "report_id": "rep-1", "submitted_sequence": 50, "submitted_at": "2020-01-31T16:00:00+02:00",
+            "reviewed_at": None, "review_note": None, "narrative": narrative, "figures_as_of_sequence": 50,
+            **figures["total"], "municipalities": figures["municipalities"], "amended_after_submission": True,
+            "live": {"as_of_sequence": 90, **figures["total"], "municipalities": figures["municipalities"]}}
+
+
+def test_the_summary_csv_has_a_row_per_municipality_and_a_total_under_fixed_columns() -> None:
+    rows = list(csv.DictReader(io.StringIO(summary_csv(_summary()))))
+    assert [r["municipality_id"] for r in rows] == ["balvi", "jelgava", "total"]
+    assert tuple(rows[0]) == SUMMARY_COLUMNS
+    total = rows[-1]
+    assert (total["families_supported"], total["families_regular"], total["families_episodic"]) == ("3", "2", "1")
+    assert total["activities_kind_home_visit"] == "4" and total["activities_kind_consultation"] == "0"
+    assert total["cooperations_acknowledged"] == "1" and total["outcomes_kind_school_enrolled"] == "1"
+
+
+def test_a_name_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() -> None:
+    rows = list(csv.DictReader(io.StringIO(summary_csv(_summary()))))
+    assert rows[1]["name"].startswith("'=")
+
+
+def test_the_monthly_csv_says_whose_month_and_as_of_which_sequence() -> None:
+    rows = list(csv.DictReader(io.StringIO(monthly_csv(_monthly(None)))))
+    assert [(r["mediator_id"], r["month"], r["status"], r["figures_as_of_sequence"], r["municipality_id"])
+            for r in rows] == [("med-1", "2020-01", "submitted", "50", "jelgava"),
+                               ("med-1", "2020-01", "submitted", "50", "total")]
+
+
+def test_the_printable_summary_is_latvian_by_default_with_inline_charts_and_nothing_to_fetch() -> None:
+    page = render_summary(_summary(), "lv", None)
+    assert '<html lang="lv">' in page and "Romu mediatoru darba pārskats" in page
+    assert "Atbalstītās romu ģimenes" in page and "visas pašvaldības" in page and "mājas apmeklējums" in page
+    assert page.count("<svg") >= 3
+    assert "<script" not in page.lower().replace("&lt;script", "")
+    assert not re.search(r"""(src|href)\s*=|@import|url\(""", page)
+    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_the_printable_summary_escapes_names() -> None:
+    page = render_summary(_summary(), "en", "Balvi")
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; skola" in page
+    assert "<script>" not in page
+    assert "Roma mediators&#39; work: summary" in page and "Balvi" in page
+
+
+def test_the_printable_monthly_report_has_the_header_the_narrative_and_the_live_figures() -> None:
+    narrative = {"main_issues": "Skolas <kavējumi>", "glad_about": "Darbs", "challenges": "Valoda",
+                 "next_priorities": "NVA"}
+    page = render_monthly(_monthly(narrative), "lv")
+    for text in ("2020-01", "Marta &lt;b&gt;Ozoliņa&lt;/b&gt; (med-1)", "iesniegts", "Skolas &lt;kavējumi&gt;",
+                 "Galvenie jautājumi, ar kuriem strādāju", "Lielākie izaicinājumi", "Pēc iesniegšanas reģistrēti"):
+        assert text in page
+    assert "Main issues worked on" in render_monthly(_monthly(narrative), "en")
+
+
+def test_a_draft_month_says_the_report_is_not_yet_submitted() -> None:
+    report = {**_monthly(None), "status": "draft", "amended_after_submission": False}
+    report.pop("live")
+    page = render_monthly(report, "lv")
+    assert "Pārskats vēl nav iesniegts." in page and "sagatave" in page
+
+
+def test_bars_are_scaled_to_the_largest_value_and_show_the_highlighted_part() -> None:
+    chart = bar_chart("Sadarbība", [("skola", 4), ("dienests", 2)], {"skola": 1})
+    assert [(b.label, b.width, b.part_width) for b in chart.bars] == [("skola", 330.0, 82.5), ("dienests", 165.0, 0.0)]
+    assert bar_chart("tukšs", {}).bars == ()

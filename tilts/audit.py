@@ -26,6 +26,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .options import DataDir, running_settings, settings_for
+
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
 
@@ -45,8 +47,6 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 LINES_PER_WRITE = 1000
 T = TypeVar("T")
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="TILTS_DATA_DIR",
-                                              help="The data dir of a running `tilts up` (default: ./.tilts)")]
 NotaryKeyFile = Annotated[Path | None, typer.Option(
     "--notary-key", exists=True, dir_okay=False,
     help="The notary's public key as `tilts audit notary-key` printed it (PEM or C2SP verifier key); "
@@ -76,10 +76,7 @@ def _instant(value: str | None, option: str) -> datetime | None:
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    from shared.config import Settings
-    from shared.runtime_file import with_runtime_urls
-
-    settings = with_runtime_urls(Settings(data_dir=data_dir) if data_dir else Settings())
+    settings = running_settings(data_dir)
     if not settings.nats_url:
         raise LogUnreachable(
             f"the system is not running with data dir {settings.data_dir} (start it with `tilts up`), "
@@ -335,12 +332,11 @@ def notary_key_command(
     data_dir: DataDir = None,
 ) -> None:
     """Print the notary's public key: auditors keep it to check checkpoints without the private key."""
-    from shared.config import Settings
     from shared.notary.keys import key_path, public_key_of
 
     if format not in ("pem", "vkey"):
         raise typer.BadParameter("pem or vkey", param_hint="--format")
-    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    settings = settings_for(data_dir)
     key = public_key_of(settings)
     if key is None:
         errors.print(f"[red]No notary key[/] at {escape(str(key_path(settings)))}: the intake's notary creates it "

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from shared.auth.tokens import TokenAuthority, parse_duration
-from shared.config import Settings
 from shared.roles import Role
 
 from .audit import audit_app
+from .options import DataDir, settings_for
 from .rebuild import rebuild_app
 from .services import SERVICES
 
@@ -25,14 +24,6 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rebuild_app, name="rebuild")
 console = Console(stderr=True)
-
-DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="TILTS_DATA_DIR",
-                                              help="Where embedded servers keep data and keys [default: ./.tilts]")]
-
-
-def settings_for(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
-
 
 ServiceName = StrEnum("ServiceName", {name: name for name in SERVICES})
 

@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .options import DataDir, running_settings
+
 if TYPE_CHECKING:
     from services.reporting.rebuild.rebuild import RebuildOutcome
     from shared.config import Settings
@@ -25,8 +27,6 @@ rebuild_app = typer.Typer(help="Rebuild read models from the event log.", no_arg
 console = Console(stderr=True)
 CONNECT_TIMEOUT_SECONDS = 5.0
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="TILTS_DATA_DIR",
-                                              help="The data dir of a running `tilts up` (default: ./.tilts)")]
 
 
 class Unreachable(RuntimeError):
@@ -51,10 +51,7 @@ class RichProgress:
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    from shared.config import Settings
-    from shared.runtime_file import with_runtime_urls
-
-    settings = with_runtime_urls(Settings(data_dir=data_dir) if data_dir else Settings())
+    settings = running_settings(data_dir)
     if not settings.nats_url or not settings.database_url:
         raise Unreachable(f"the system is not running with data dir {settings.data_dir} (start it with "
                           "`tilts up`), and TILTS_NATS_URL / TILTS_DATABASE_URL are not both set")

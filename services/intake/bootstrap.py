@@ -12,6 +12,7 @@ from shared.config import Settings
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router, runtime_checks
+from shared.http.openapi import document_problems
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.notary.notary import Notary, notary_for
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Mediator apps post events here; they are validated, authorised, "
                               "sealed and appended to the event log of record.")
     install_problem_handlers(app)
+    document_problems(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(FastWritePath, max_body_bytes=settings.max_body_bytes)  # the hot path
     app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)

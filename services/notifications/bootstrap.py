@@ -14,6 +14,7 @@ from shared.crypto.master_key import load_master_key
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router, runtime_checks
+from shared.http.openapi import document_problems
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.runtime import Runtime, open_runtime
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "a cooperation with their staff or referred a family to them, and takes their "
                               "acknowledgement back to the intake.")
     install_problem_handlers(app)
+    document_problems(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
     app.include_router(http.router)

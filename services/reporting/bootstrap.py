@@ -11,6 +11,7 @@ from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
 from shared.db.migrations import migrate
 from shared.http.ops import ops_router, runtime_checks
+from shared.http.openapi import document_problems
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.runtime import open_runtime
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Read models of the event log: families, cases, the cooperation ledger, "
                               "referrals and the mediators' reports, scoped by the caller's token.")
     install_problem_handlers(app)
+    document_problems(app)
     install_read_errors(app)
     app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
     app.include_router(router)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.runtime import Runtime
 
+from .openapi import problems
 from .problems import problem
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
@@ -41,7 +42,7 @@ def ops_router(service: str, checks: dict[str, ReadinessCheck]) -> APIRouter:
     async def healthz() -> dict:
         return {"status": "ok", "service": service}
 
-    @router.get("/readyz", summary="Dependencies are reachable and work is flowing")
+    @router.get("/readyz", summary="Dependencies are reachable and work is flowing", responses=problems(503))
     async def readyz() -> Response:
         results = {}
         for name, check in checks.items():
@@ -55,7 +56,7 @@ def ops_router(service: str, checks: dict[str, ReadinessCheck]) -> APIRouter:
                            headers={"Retry-After": "2"}, checks={k: v or "ok" for k, v in results.items()})
         return JSONResponse({"status": "ready", "service": service, "checks": {k: "ok" for k in results}})
 
-    @router.get("/metrics", summary="Prometheus metrics")
+    @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

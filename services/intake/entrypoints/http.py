@@ -8,7 +8,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.auth.tokens import Principal
+from shared.events.catalogue import SPECS
 from shared.http.auth import authenticate, bearer_scheme
+from shared.http.ids import id_in_path
+from shared.http.openapi import problems
 from shared.http.problems import problem, unavailable
 from services.intake.application.intake import Unavailable
 from services.intake.application.reading import EventReader, NotVisible
@@ -17,13 +20,34 @@ from .writes import MAX_BATCH, Answer, write_batch, write_event
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
-_EVENT_SCHEMA = {"content": {"application/json": {"schema": {
+_ID = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
+_EVENT_SCHEMA = {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["specversion", "id", "source", "type", "time", "data"],
-    "properties": {"specversion": {"const": "1.0"}, "id": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
-                   "source": {"type": "string"}, "type": {"type": "string"},
+    "properties": {"specversion": {"const": "1.0"}, "id": _ID,
+                   "source": {"type": "string"}, "type": {"type": "string", "enum": sorted(SPECS)},
                    "time": {"type": "string", "format": "date-time"},
                    "expectedversion": {"type": "integer", "minimum": 0},
-                   "correlationid": {"type": "string"}, "data": {"type": "object"}}}}}}
+                   "correlationid": _ID, "data": {"type": "object"}}}}}}
+# Each event of a batch is decided on its own: one that is not a valid event comes back rejected,
+# with its problem, in the 200 answer. So the items are documented as events but may be anything.
+_BATCH_SCHEMA = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["events"], "additionalProperties": False,
+    "properties": {"events": {"type": "array", "maxItems": MAX_BATCH, "items": {
+        "description": "An event as for POST /v1/events (anything else comes back rejected)"}}}}}}}
+_APPENDED = {"type": "object", "required": ["id", "sequence", "version", "duplicate"], "properties": {
+    "id": _ID, "sequence": {"type": "integer", "minimum": 1}, "version": {"type": "integer", "minimum": 1},
+    "duplicate": {"type": "boolean"}}}
+_BATCH_ITEM = {"type": "object", "required": ["index", "id", "status"], "properties": {
+    "index": {"type": "integer", "minimum": 0}, "id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    "status": {"enum": ["created", "duplicate", "rejected"]}, "sequence": {"type": "integer"},
+    "version": {"type": "integer"}, "problem": {"$ref": "#/components/schemas/Problem"}}}
+_BATCH_RESULTS = {"type": "object", "required": ["results", "created", "duplicate", "rejected"], "properties": {
+    "results": {"type": "array", "items": _BATCH_ITEM}, "created": {"type": "integer"},
+    "duplicate": {"type": "integer"}, "rejected": {"type": "integer"}}}
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 async def principal_of(request: Request,
@@ -40,24 +64,28 @@ def _response(answer: Answer) -> Response:
 
 
 @router.post("/events", status_code=201, summary="Append one event (CloudEvents 1.0 structured JSON)",
-             openapi_extra={"requestBody": _EVENT_SCHEMA, **_SECURED})
+             openapi_extra={"requestBody": _EVENT_SCHEMA, **_SECURED},
+             responses={201: _json("Appended", _APPENDED),
+                        200: _json("Sent before: the original result, with `duplicate: true`", _APPENDED),
+                        **problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503)})
 async def post_event(request: Request) -> Response:
     return _response(await write_event(request.app.state.intake, request.app.state.tokens,
                                        request.headers, await request.body()))
 
 
 @router.post("/events:batch", summary="Append up to 500 events in order, with a result per event",
-             openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
-                 "type": "object", "required": ["events"],
-                 "properties": {"events": {"type": "array", "maxItems": MAX_BATCH, "items": {"type": "object"}}}}}}},
-                 **_SECURED})
+             openapi_extra={"requestBody": _BATCH_SCHEMA, **_SECURED},
+             responses={200: _json("A result per event, in order", _BATCH_RESULTS),
+                        **problems(400, 401, 413, 415, 422, 429, 503)})
 async def post_batch(request: Request) -> Response:
     return _response(await write_batch(request.app.state.intake, request.app.state.tokens,
                                        request.headers, await request.body()))
 
 
-@router.get("/events/{event_id}", summary="One stored event as recorded, within the caller's scope")
-async def get_event(event_id: str, request: Request, principal: Principal = Depends(principal_of)) -> JSONResponse:
+@router.get("/events/{event_id}", summary="One stored event as recorded, within the caller's scope",
+            responses=problems(401, 404, 422, 429, 503))
+async def get_event(request: Request, event_id: str = id_in_path("event"),
+                    principal: Principal = Depends(principal_of)) -> JSONResponse:
     reader: EventReader = request.app.state.reader
     try:
         event = await reader.read(principal, event_id)

@@ -17,6 +17,7 @@ from services.notifications.domain.refusals import Refusal, conflict, forbidden,
 log = structlog.get_logger(__name__)
 
 MAX_LIMIT = 1000
+MAX_CURSOR_DIGITS = 18  # a cursor is a row number (a PostgreSQL bigint): more digits cannot be one
 
 
 def _iso(value: Any) -> str | None:
@@ -54,7 +55,7 @@ class Deliveries:
             return invalid("status", f"status is one of {', '.join(DeliveryStatus)}")
         if not 1 <= limit <= MAX_LIMIT:
             return invalid("limit", f"limit is between 1 and {MAX_LIMIT}")
-        if cursor is not None and not cursor.isdigit():
+        if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= MAX_CURSOR_DIGITS):
             return invalid("cursor", "pass the `next` value of the previous page")
         rows = await self._store.list(scoped, status, limit, int(cursor) if cursor else None)
         more = str(rows[-1]["number"]) if len(rows) == limit else None

@@ -11,14 +11,16 @@ from pydantic import ValidationError
 
 from shared.auth.tokens import Principal
 from shared.http.auth import authenticate, bearer_scheme
+from shared.http.ids import id_in_path, id_in_query
 from shared.http.json_body import parse_json
+from shared.http.openapi import problems
 from shared.http.problems import ProblemError
 from services.notifications.application.deliveries import Deliveries
 from services.notifications.application.subscribing import Subscriptions
 from services.notifications.domain.refusals import Refusal
 from services.notifications.domain.subscriptions import SubscriptionRequest
 
-router = APIRouter(prefix="/v1", tags=["notifications"])
+router = APIRouter(prefix="/v1", tags=["notifications"], responses=problems(401, 429))
 
 
 async def principal_of(request: Request,
@@ -57,7 +59,8 @@ async def _subscription_request(request: Request) -> SubscriptionRequest:
 
 @router.post("/subscriptions", status_code=201, summary="Subscribe an institution to its notices",
              openapi_extra={"requestBody": {"content": {"application/json": {
-                 "schema": SubscriptionRequest.model_json_schema()}}}})
+                 "schema": SubscriptionRequest.model_json_schema()}}}},
+             responses=problems(400, 403, 404, 413, 415, 422, 503))
 async def subscribe(request: Request, principal: Principal = Depends(principal_of)) -> JSONResponse:
     parsed = await _subscription_request(request)
     subscribed = _ok(await _subscriptions(request).subscribe(principal, parsed))
@@ -68,36 +71,40 @@ async def subscribe(request: Request, principal: Principal = Depends(principal_o
         "Location": f"/v1/subscriptions/{subscribed.subscription.id}", "Cache-Control": "no-store"})
 
 
-@router.get("/subscriptions", summary="Subscriptions you may see (an institution: its own)")
-async def list_subscriptions(request: Request, institution_id: str | None = None,
+@router.get("/subscriptions", summary="Subscriptions you may see (an institution: its own)",
+            responses=problems(403))
+async def list_subscriptions(request: Request, institution_id: str | None = id_in_query("institution"),
                              principal: Principal = Depends(principal_of)) -> dict:
     found = _ok(await _subscriptions(request).list(principal, institution_id))
     return {"items": [s.as_json() for s in found], "next": None}
 
 
-@router.get("/subscriptions/{subscription_id}", summary="One subscription (never its secret)")
-async def get_subscription(subscription_id: str, request: Request,
+@router.get("/subscriptions/{subscription_id}", summary="One subscription (never its secret)",
+            responses=problems(404))
+async def get_subscription(request: Request, subscription_id: str = id_in_path("subscription"),
                            principal: Principal = Depends(principal_of)) -> dict:
     return _ok(await _subscriptions(request).get(principal, subscription_id)).as_json()
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204,
-               summary="End a subscription; what it has not delivered yet is cancelled")
-async def delete_subscription(subscription_id: str, request: Request,
+               summary="End a subscription; what it has not delivered yet is cancelled", responses=problems(404))
+async def delete_subscription(request: Request, subscription_id: str = id_in_path("subscription"),
                               principal: Principal = Depends(principal_of)) -> Response:
     _ok(await _subscriptions(request).delete(principal, subscription_id))
     return Response(status_code=204)
 
 
-@router.get("/deliveries", summary="Deliveries, newest first: status, attempts, last error, next attempt")
-async def list_deliveries(request: Request, institution_id: str | None = None, status: str | None = None,
-                          limit: int = Query(100), cursor: str | None = None,
+@router.get("/deliveries", summary="Deliveries, newest first: status, attempts, last error, next attempt",
+            responses=problems(403))
+async def list_deliveries(request: Request, institution_id: str | None = id_in_query("institution"),
+                          status: str | None = None, limit: int = Query(100), cursor: str | None = None,
                           principal: Principal = Depends(principal_of)) -> dict:
     page = _ok(await _deliveries(request).list(principal, institution_id, status, limit, cursor))
     return {"items": page.items, "next": page.next}
 
 
-@router.post("/deliveries/{delivery_id}:requeue", summary="Try a delivery again now (admin)")
-async def requeue_delivery(delivery_id: str, request: Request,
+@router.post("/deliveries/{delivery_id}:requeue", summary="Try a delivery again now (admin)",
+             responses=problems(403, 404, 409))
+async def requeue_delivery(request: Request, delivery_id: str = id_in_path("delivery"),
                            principal: Principal = Depends(principal_of)) -> dict:
     return _ok(await _deliveries(request).requeue(principal, delivery_id))

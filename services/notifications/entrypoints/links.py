@@ -16,6 +16,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from shared.http.openapi import problems
 from shared.http.problems import ProblemError
 from services.notifications.adapters.templates import Templates
 from services.notifications.application.answering import (AlreadyAnswered, Answered, LinkAnswers, NotAnswered,
@@ -25,7 +26,10 @@ from services.notifications.domain.links import LinkRefused, fingerprint
 from services.notifications.domain.refusals import Refusal
 
 log = structlog.get_logger(__name__)
-router = APIRouter(prefix="/v1/ack", tags=["answer links"])
+# An error is a page for a browser (Accept: text/html), a problem for anything else; an answer the
+# intake refuses comes back with the intake's own status.
+_PAGE_PROBLEMS = problems(403, 404, 409, 410, 422, 503, also_html=True)
+router = APIRouter(prefix="/v1/ack", tags=["answer links"], responses={**problems(429), **_PAGE_PROBLEMS})
 
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -73,9 +77,12 @@ def _message(kind: str, key: str) -> tuple[str, str, str]:
 
 def _failure(request: Request, status: int, key: str, detail: str, page: Page | None = None) -> Response:
     """An error: a page for a browser, a problem for anything else."""
+    retry = {"Retry-After": "60"} if status == 503 else None
     if "text/html" not in request.headers.get("accept", ""):
-        raise ProblemError(status, detail, headers={"Retry-After": "60"} if status == 503 else None)
-    return _html(request, status, page=page, message=_message("error", key), show_form=False)
+        raise ProblemError(status, detail, headers=retry)
+    page_answer = _html(request, status, page=page, message=_message("error", key), show_form=False)
+    page_answer.headers.update(retry or {})
+    return page_answer
 
 
 def _refused_link(request: Request, refused: LinkRefused) -> Response:
@@ -110,7 +117,8 @@ async def _form(request: Request) -> tuple[str, str | None]:
     return (actions[0] if actions else ""), (texts[0] if texts else None)
 
 
-@router.post("/{token}", response_class=HTMLResponse, summary="Answer through a link (the page's form)")
+@router.post("/{token}", response_class=HTMLResponse, summary="Answer through a link (the page's form)",
+             responses=problems(400, 413, 415))
 async def answer(token: str, request: Request) -> Response:
     action, text = await _form(request)
     with _token_kept_out_of_logs(token):

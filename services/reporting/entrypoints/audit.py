@@ -16,11 +16,11 @@ from shared.runtime import Runtime
 from services.reporting.application.errors import BadQuery, NotAllowed
 
 from . import params
-from .http import CALLER
+from .http import CALLER, READ_PROBLEMS
 
 log = structlog.get_logger(__name__)
 
-router = APIRouter(prefix="/v1/audit", tags=["auditing"])
+router = APIRouter(prefix="/v1/audit", tags=["auditing"], responses=READ_PROBLEMS)
 
 
 @router.get("/events", summary="Stored events in sequence order as NDJSON, for replay (auditors, admins)",

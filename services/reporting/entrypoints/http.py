@@ -9,6 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from shared.auth.tokens import Principal
 from shared.events.fields import Domain
 from shared.http.auth import authenticate, bearer_scheme
+from shared.http.ids import id_in_path
+from shared.http.openapi import problems
 from services.reporting.application.access_reads import list_reads
 from services.reporting.application.casework import list_cases, read_case
 from services.reporting.application.context import ReadContext
@@ -25,11 +27,17 @@ from services.reporting.rendering.labels import LANGUAGES
 
 from . import params
 
-router = APIRouter(prefix="/v1", tags=["reading"])
+# Every read may answer these; reads of one thing (or filtered by one) also 404.
+READ_PROBLEMS = problems(400, 401, 403, 429, 503)
+NOT_FOUND = problems(404)
+router = APIRouter(prefix="/v1", tags=["reading"], responses=READ_PROBLEMS)
 
 FORMATS = ("json", "csv", "html")
 DOMAINS = tuple(d.value for d in Domain)
 REFERRAL_STATUSES = ("made", "accepted", "completed", "declined")
+REPORT_SHAPES = {200: {"description": "The report as JSON, CSV or a printable page", "content": {
+    "application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string"}}}}, **NOT_FOUND}
 # Printable pages carry no scripts and fetch nothing: only their own inline styles.
 HTML_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
 
@@ -71,22 +79,23 @@ def _csv(text: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-@router.get("/families/{family_id}", summary="A family's file (personal data only for readers allowed to see it)")
-async def get_family(request: Request, family_id: str, reason: str | None = Query(
+@router.get("/families/{family_id}", summary="A family's file (personal data only for readers allowed to see it)",
+            responses=NOT_FOUND)
+async def get_family(request: Request, family_id: str = id_in_path("family"), reason: str | None = Query(
         None, description="Why personal data is needed (coordinators, auditors, admins); recorded"),
         min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
     return JSONResponse(await read_family(context(request), principal, family_id, reason=params.reason(reason),
                                           min_sequence=params.sequence("min_sequence", min_sequence)))
 
 
-@router.get("/cases/{case_id}", summary="A case's state and timeline")
-async def get_case(request: Request, case_id: str, min_sequence: str | None = MIN_SEQUENCE,
+@router.get("/cases/{case_id}", summary="A case's state and timeline", responses=NOT_FOUND)
+async def get_case(request: Request, case_id: str = id_in_path("case"), min_sequence: str | None = MIN_SEQUENCE,
                    principal: Principal = CALLER) -> JSONResponse:
     return JSONResponse(await read_case(context(request), principal, case_id,
                                         min_sequence=params.sequence("min_sequence", min_sequence)))
 
 
-@router.get("/cases", summary="Cases, in the order they were opened")
+@router.get("/cases", summary="Cases, in the order they were opened", responses=NOT_FOUND)
 async def get_cases(request: Request, family_id: str | None = None, municipality_id: str | None = None,
                     status: str | None = Query(None, description="open or closed"), domain: str | None = None,
                     limit: str | None = LIMIT, cursor: str | None = CURSOR, min_sequence: str | None = MIN_SEQUENCE,
@@ -122,7 +131,8 @@ async def get_referrals(request: Request, institution_id: str | None = None,
                                              min_sequence=params.sequence("min_sequence", min_sequence)))
 
 
-@router.get("/reports/monthly", summary="A mediator's monthly report (JSON, CSV or printable HTML)")
+@router.get("/reports/monthly", summary="A mediator's monthly report (JSON, CSV or printable HTML)",
+            responses=REPORT_SHAPES)
 async def get_monthly(request: Request, mediator_id: str | None = None,
                       month: str | None = Query(None, description="YYYY-MM"), format: str | None = FORMAT,
                       lang: str | None = LANG, as_of_sequence: str | None = AS_OF,
@@ -139,7 +149,8 @@ async def get_monthly(request: Request, mediator_id: str | None = None,
     return JSONResponse(report)
 
 
-@router.get("/reports/summary", summary="Figures per municipality and in total for a period (JSON, CSV or HTML)")
+@router.get("/reports/summary", summary="Figures per municipality and in total for a period (JSON, CSV or HTML)",
+            responses=REPORT_SHAPES)
 async def get_summary(request: Request, from_: str | None = FROM_DAY, to: str | None = TO_DAY,
                       municipality_id: str | None = None, format: str | None = FORMAT, lang: str | None = LANG,
                       as_of_sequence: str | None = AS_OF, min_sequence: str | None = MIN_SEQUENCE,

@@ -12,6 +12,9 @@ _ID = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")
 _MONTH = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
 _DAY = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 MAX_REASON = 500
+# Days and times a read may name: wide enough for any record, narrow enough that a bound moved
+# by an offset or a day stays a date Python and PostgreSQL can hold (0001-01-01+14:00 is not).
+YEARS = range(1900, 2101)
 
 
 def required(name: str, value: str | None) -> str:
@@ -59,11 +62,11 @@ def day(name: str, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        if not _DAY.match(value):
+        if not _DAY.match(value) or (found := date.fromisoformat(value)).year not in YEARS:
             raise ValueError
-        return date.fromisoformat(value)
+        return found
     except ValueError:
-        raise BadQuery(name, "must be a date, YYYY-MM-DD") from None
+        raise BadQuery(name, f"must be a date, YYYY-MM-DD, in {YEARS.start}-{YEARS.stop - 1}") from None
 
 
 def month(value: str | None) -> str:
@@ -102,8 +105,9 @@ def bound(name: str, value: str | None, *, upper: bool) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
-        raise BadQuery(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset")
+    if moment is None or moment.tzinfo is None or moment.year not in YEARS:
+        raise BadQuery(name, f"must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset, in "
+                             f"{YEARS.start}-{YEARS.stop - 1}")
     return moment + timedelta(microseconds=1) if upper else moment
 
 

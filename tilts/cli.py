@@ -13,6 +13,7 @@ from shared.auth.tokens import TokenAuthority, parse_duration
 from shared.roles import Role
 
 from .audit import audit_app
+from .backup import backup_command, restore_command
 from .options import DataDir, settings_for
 from .rebuild import rebuild_app
 from .services import SERVICES
@@ -65,6 +66,10 @@ def token_create(
         raise typer.BadParameter("an institution token needs --institution", param_hint="--institution")
     authority = TokenAuthority.from_settings(settings_for(data_dir))
     print(authority.mint(role, subject, municipalities=municipality or [], institution=institution, ttl=lifetime))
+
+
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def main() -> None:

@@ -1,0 +1,37 @@
+"""Backups and restores write only into a directory that was new or empty, and remove what they wrote if they fail."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .errors import BackupError
+
+
+class NotEmpty(BackupError):
+    """The target directory already holds something."""
+
+
+def require_empty(path: Path, purpose: str) -> bool:
+    """Refuse a path that is a file or a directory with anything in it; whether it exists (empty)."""
+    if not path.exists():
+        return False
+    if not path.is_dir():
+        raise NotEmpty(f"{path} is not a directory")
+    if any(path.iterdir()):
+        raise NotEmpty(f"{path} is not empty: {purpose}")
+    return True
+
+
+def clear(path: Path, existed: bool) -> None:
+    """Remove everything a failed run wrote under `path`, and `path` itself if the run created it."""
+    if not path.is_dir():
+        return
+    if not existed:
+        shutil.rmtree(path)
+        return
+    for entry in path.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()

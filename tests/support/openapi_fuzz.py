@@ -1,9 +1,10 @@
 """Schemathesis against a service's own OpenAPI, over real HTTP to a live server.
 
-Requests are generated from the schema (valid ones and deliberately invalid ones), sent with
-each of a few callers' tokens and without one, and every answer is checked: no 5xx, the status,
-content type, headers and body are the ones the schema documents, invalid input is refused, and
-every error is an RFC 9457 problem.
+Requests are generated from the schema (valid ones and deliberately invalid ones), sent as one
+of a few real callers or with the random token schemathesis makes up (or none, where it leaves
+the header out on purpose), and every answer is checked: no 5xx, the status, content type,
+headers and body are the ones the schema documents, invalid input is refused, and every error
+is an RFC 9457 problem.
 
 The services run in the test's event loop; schemathesis and hypothesis are synchronous, so a
 fuzzing run happens in a worker thread (`asyncio.to_thread(fuzz, ...)`) while the loop serves.
@@ -49,14 +50,14 @@ def _headers_for(case: Case, caller: Caller) -> dict[str, str]:
 
 
 def errors_are_problems(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """Every 4xx/5xx is application/problem+json with `type`, `title` and the answer's `status`."""
+    """Every 4xx/5xx is application/problem+json with `type`, `title`, `detail` and its `status`."""
     if response.status_code < 400 or "text/html" in response.request.headers.get("accept", ""):
         return None  # a browser asking for a page gets an HTML error page (the answer links)
     media = response.headers.get("content-type", [""])[0].split(";")[0].strip()
     assert media == PROBLEM_MEDIA_TYPE, f"a {response.status_code} answered {media or 'no content type'}"
     body = json.loads(response.content)
     assert isinstance(body, dict), "a problem is a JSON object"
-    assert isinstance(body.get("type"), str) and isinstance(body.get("title"), str), body
+    assert all(isinstance(body.get(member), str) for member in ("type", "title", "detail")), body
     assert body.get("status") == response.status_code, body
     return None
 

@@ -40,6 +40,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
 from shared.db.migrations import Migration, migrate
+from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
 from shared.events.envelope import StoredEvent
 from shared.observability import metrics
 
@@ -52,9 +53,7 @@ POSITIONS_MIGRATION = Migration(1, "projection positions", """
         updated_at timestamptz NOT NULL DEFAULT now()
     )""")
 
-TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-             asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
-             asyncpg.SerializationError, asyncpg.DeadlockDetectedError, asyncpg.AdminShutdownError,
+TRANSIENT = (*DB_UNAVAILABLE, asyncio.TimeoutError, asyncpg.SerializationError, asyncpg.DeadlockDetectedError,
              nats.errors.Error)
 
 STANDBY_POLL_SECONDS = 1.0

@@ -33,4 +33,6 @@ async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 1
 
 # Errors that mean "PostgreSQL is not reachable right now" (retry later, answer 503).
 UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-               asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError, asyncpg.AdminShutdownError)
+               asyncpg.TooManyConnectionsError,
+               # 57xxx: shut down by an admin, crashed (another backend died: 57P02), starting up
+               asyncpg.exceptions.OperatorInterventionError)

@@ -5,23 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-import psutil
 from rich.console import Console
 from rich.table import Table
 
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, free_port, process
+from shared.embedded import EmbeddedNats, EmbeddedPostgres
+from tests.support.service_process import ServiceProcess
 
 
 @dataclass
@@ -48,41 +44,17 @@ def servers() -> Iterator[Servers]:
         subprocess.run(["rm", "-rf", str(base)], check=False)
 
 
-@dataclass
-class ServiceProcess:
-    name: str
-    url: str
-    proc: subprocess.Popen
-
-    def rss_mb(self) -> float:
-        return psutil.Process(self.proc.pid).memory_info().rss / 1e6
-
-
 @contextmanager
 def service(name: str, env: dict[str, str], base: Path) -> Iterator[ServiceProcess]:
     """`tilts serve <name>` as its own process, as in production."""
-    port = free_port()
     # Benchmarks measure capacity: per-token rate limiting is off unless a bench sets it.
-    env = {**os.environ, "TILTS_RATE_LIMIT_PER_SECOND": "0", **env, f"TILTS_{name.upper()}_PORT": str(port),
-           "TILTS_LOG_LEVEL": "warning"}
-    log = base / f"{name}.log"
-    proc = process.spawn([sys.executable, "-m", "tilts", "serve", name], log_path=log, env=env,
-                         death_signal=signal.SIGTERM)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(process.log_tail(log, 40))
-        time.sleep(0.2)
+    env = {**os.environ, "TILTS_RATE_LIMIT_PER_SECOND": "0", **env, "TILTS_LOG_LEVEL": "warning"}
+    running = ServiceProcess(name, env, base / f"{name}.log")
+    running.start()
     try:
-        yield ServiceProcess(name, url, proc)
+        yield running
     finally:
-        process.stop(proc, signal.SIGTERM, 15)
+        running.stop()
 
 
 class RawClient:

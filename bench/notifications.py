@@ -26,11 +26,13 @@ from shared.auth.tokens import TokenAuthority
 from shared.config import Settings
 from shared.embedded import free_port
 from shared.roles import Role
+from tests.support.load import register_population, subscribe_webhooks
 
 from .common import RawClient, dumps, percentile, print_table, servers, service
 from .intake import RssSampler, ok
 
-MUNICIPALITY, MEDIATOR = "bench-m", "bench-med"
+PREFIX = "bench"
+MUNICIPALITY, MEDIATOR = f"{PREFIX}-m", f"{PREFIX}-med"  # as register_population names them
 
 
 class Receiver:
@@ -80,42 +82,6 @@ class Receiver:
             self.bad_signatures += 1
             return
         self.arrivals.setdefault(headers["webhook-id"], []).append(arrived)
-
-
-async def setup_world(intake_url: str, admin: str, institutions: int) -> list[tuple[str, str]]:
-    """A municipality, a mediator, and `institutions` institutions with a contact each."""
-    now = datetime.now(UTC).isoformat()
-    events = [("tilts.municipality.registered", {"municipality_id": MUNICIPALITY, "name": "Jelgava"}),
-              ("tilts.mediator.registered", {"mediator_id": MEDIATOR, "display_name": "Marta Ozoliņa",
-                                             "municipality_ids": [MUNICIPALITY]})]
-    pairs = [(f"bench-school-{n}", f"bench-contact-{n}") for n in range(institutions)]
-    for institution, contact in pairs:
-        events += [("tilts.institution.registered", {"institution_id": institution, "municipality_id": MUNICIPALITY,
-                                                     "name": f"Jelgavas {institution}", "kind": "school"}),
-                   ("tilts.institution.contact_added", {"institution_id": institution, "contact_id": contact,
-                                                        "name": "Ilze Kalniņa", "role": "sociālā pedagoģe"})]
-    batch = [{"specversion": "1.0", "id": f"setup-{n}", "source": "bench", "time": now, "type": t, "data": d}
-             for n, (t, d) in enumerate(events)]
-    async with httpx.AsyncClient(timeout=60) as client:
-        answer = await client.post(f"{intake_url}/v1/events:batch", json={"events": batch},
-                                   headers={"Authorization": f"Bearer {admin}"})
-        assert answer.status_code == 200 and answer.json()["rejected"] == 0, answer.text[:500]
-    return pairs
-
-
-async def subscribe_all(notify_url: str, admin: str, pairs: list[tuple[str, str]], receiver_port: int
-                        ) -> dict[str, str]:
-    """One webhook subscription per institution; path -> secret."""
-    secrets = {}
-    async with httpx.AsyncClient(timeout=60) as client:
-        for institution, _ in pairs:
-            path = f"/hooks/{institution}"
-            answer = await client.post(f"{notify_url}/v1/subscriptions", headers={"Authorization": f"Bearer {admin}"},
-                                       json={"institution_id": institution, "channel": "webhook",
-                                             "target": f"http://127.0.0.1:{receiver_port}{path}"})
-            assert answer.status_code == 201, answer.text
-            secrets[path] = answer.json()["secret"]
-    return secrets
 
 
 async def burst(intake_url: str, token: str, pairs: list[tuple[str, str]], first: int, total: int
@@ -200,10 +166,12 @@ async def main(args: argparse.Namespace) -> None:
         with service("intake", env, s.base) as intake, \
                 service("notifications", {**env, "TILTS_INTAKE_URL": intake.url}, s.base) as notify, \
                 RssSampler(notify) as rss:
-            pairs = await setup_world(intake.url, admin, args.institutions)
+            population = await register_population(intake.url, admin, PREFIX, args.institutions)
+            pairs = list(population.pairs)
             receiver = Receiver({})
             async with receiver:
-                receiver.secrets.update(await subscribe_all(notify.url, admin, pairs, receiver.port))
+                receiver.secrets.update(await subscribe_webhooks(notify.url, admin, population.institutions,
+                                                                 f"http://127.0.0.1:{receiver.port}"))
                 load_started = time.time()
                 posted, post_latencies = await steady_load(intake.url, mediator, pairs, args.rate, args.seconds)
                 last_steady = await arrived(receiver, posted)

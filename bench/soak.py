@@ -15,80 +15,20 @@ import argparse
 import asyncio
 import re
 import time
-import uuid
-from collections import Counter
-from datetime import UTC, datetime
-from itertools import count
 
 import httpx
-import nats
 import psutil
 
-from shared.audit.replay import replay
 from shared.auth.tokens import TokenAuthority
 from shared.config import Settings
 from shared.roles import Role
+from tests.support.load import Acknowledgements, MixedWork, Phone, register_population, subscribe_webhooks
+from tests.support.log_count import LogCount, count_log, stored_sequences
 
 from .common import ServiceProcess, print_table, servers, service
-from .notifications import MEDIATOR, MUNICIPALITY, Receiver, setup_world, subscribe_all
+from .notifications import Receiver
 
 INSTITUTIONS = 10
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _event(type_: str, data: dict) -> dict:
-    return {"specversion": "1.0", "id": f"soak-{uuid.uuid4().hex}", "source": "soak/phone", "type": type_,
-            "time": _now(), "data": data}
-
-
-class Load:
-    """The mixed work of a few busy mediators; remembers every acknowledged id."""
-
-    def __init__(self, client: httpx.AsyncClient, token: str, pairs: list[tuple[str, str]]) -> None:
-        self.client, self.headers, self.pairs = client, {"Authorization": f"Bearer {token}"}, pairs
-        self.acknowledged: Counter[str] = Counter()
-        self.cooperations: set[str] = set()
-        self.failures: Counter[int] = Counter()
-        self.last_sequence = 0
-        self._numbers = count()
-
-    async def _post(self, body: dict) -> None:
-        answer = await self.client.post("/v1/events", json=body, headers=self.headers)
-        if answer.status_code in (200, 201):
-            self.acknowledged[body["id"]] += 1
-            self.last_sequence = max(self.last_sequence, answer.json()["sequence"])
-        else:
-            self.failures[answer.status_code] += 1
-
-    async def one_unit(self) -> None:
-        """A family, a case, two visits, a cooperation on the case; then a day-sync batch."""
-        n = next(self._numbers)
-        family, case = f"soak-fam-{n}", f"soak-case-{n}"
-        institution, contact = self.pairs[n % len(self.pairs)]
-        await self._post(_event("tilts.family.registered", {
-            "family_id": family, "municipality_id": MUNICIPALITY, "personal": {"surname": f"Soaka{n}"},
-            "consent": {"given_on": "2020-01-02", "scope": "mediācija"}}))
-        await self._post(_event("tilts.case.opened", {"case_id": case, "family_id": family, "domain": "education",
-                                                       "need": "kavējumi"}))
-        for visit in range(2):
-            await self._post(_event("tilts.activity.recorded", {"activity_id": f"{case}-v{visit}", "case_id": case,
-                                                                "kind": "home_visit", "domain": "education"}))
-        cooperation = _event("tilts.cooperation.recorded", {
-            "cooperation_id": f"soak-coop-{n}", "institution_id": institution, "contact_id": contact,
-            "domain": "education", "channel": "meeting", "purpose": "kavējumu iemesli", "case_id": case})
-        await self._post(cooperation)
-        self.cooperations.add(cooperation["id"])
-        batch = [_event("tilts.activity.recorded", {"activity_id": f"{case}-b{k}", "kind": "consultation",
-                                                    "domain": "social", "case_id": case}) for k in range(5)]
-        answer = await self.client.post("/v1/events:batch", json={"events": batch}, headers=self.headers)
-        if answer.status_code == 200:
-            for item in answer.json()["results"]:
-                if item["status"] in ("created", "duplicate"):
-                    self.acknowledged[item["id"]] += 1
-                    self.last_sequence = max(self.last_sequence, item["sequence"])
 
 
 def _rss_mb(pids: list[int]) -> float:
@@ -108,84 +48,82 @@ def _lag(metrics_text: str) -> int:
 
 
 async def _sample(minute: float, processes: dict[str, list[int]], services: dict[str, ServiceProcess],
-                  load: Load) -> tuple[str, ...]:
+                  acks: Acknowledgements) -> tuple[str, ...]:
     lags = []
     async with httpx.AsyncClient(timeout=10) as client:
         for name in ("reporting", "notifications"):
             lags.append(_lag((await client.get(f"{services[name].url}/metrics")).text))
     memory = [f"{_rss_mb(pids):.0f}" for pids in processes.values()]
-    return (f"{minute:.1f}", *memory, str(sum(lags)), f"{sum(load.acknowledged.values()):,}")
+    return (f"{minute:.1f}", *memory, str(sum(lags)), f"{acks.count:,}")
 
 
-async def _reader(reporting_url: str, token: str, load: Load, stop: asyncio.Event, latencies: list[float]) -> None:
+async def _reader(reporting_url: str, token: str, municipality: str, acks: Acknowledgements, stop: asyncio.Event,
+                  latencies: list[float]) -> None:
     async with httpx.AsyncClient(base_url=reporting_url, timeout=30,
                                  headers={"Authorization": f"Bearer {token}"}) as client:
         while not stop.is_set():
             started = time.perf_counter()
             answer = await client.get("/v1/reports/summary", params={
-                "from": "2020-01-01", "to": "2030-12-31", "municipality_id": MUNICIPALITY,
-                "min_sequence": load.last_sequence})
+                "from": "2020-01-01", "to": "2030-12-31", "municipality_id": municipality,
+                "min_sequence": acks.last_sequence})
             if answer.status_code == 200:
                 latencies.append(time.perf_counter() - started)
             await asyncio.sleep(1)
-
-
-async def _count_log(nats_url: str, stream: str) -> Counter[str]:
-    nc = await nats.connect(nats_url)
-    try:
-        return Counter([event.id async for event in replay(nc.jetstream(), stream=stream)])
-    finally:
-        await nc.close()
 
 
 async def main(args: argparse.Namespace) -> None:
     with servers() as s:
         settings = Settings(data_dir=s.base / "data", nats_url=s.nats.url, database_url=s.postgres.url)
         tokens = TokenAuthority.from_settings(settings)
-        admin, mediator = tokens.mint(Role.ADMIN, "soak-admin"), tokens.mint(Role.MEDIATOR, MEDIATOR)
+        admin = tokens.mint(Role.ADMIN, "soak-admin")
         env = {"TILTS_DATA_DIR": str(settings.data_dir), "TILTS_NATS_URL": s.nats.url,
                "TILTS_DATABASE_URL": s.postgres.url, "TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true"}
         with service("intake", env, s.base) as intake, service("reporting", env, s.base) as reporting, \
                 service("notifications", env, s.base) as notifications:
             services = {"intake": intake, "reporting": reporting, "notifications": notifications}
-            pairs = await setup_world(intake.url, admin, INSTITUTIONS)
+            population = await register_population(intake.url, admin, "soak", INSTITUTIONS)
+            mediator = tokens.mint(Role.MEDIATOR, population.mediator)
             async with Receiver({}) as receiver:
-                receiver.secrets.update(await subscribe_all(notifications.url, admin, pairs, receiver.port))
+                receiver.secrets.update(await subscribe_webhooks(notifications.url, admin, population.institutions,
+                                                                 f"http://127.0.0.1:{receiver.port}"))
                 processes = {"nats": [s.nats.pid or 0], "postgres": [s.postgres.pid or 0],
                              **{name: [svc.proc.pid] for name, svc in services.items()}}
                 rows, read_latencies = [], []
                 stop = asyncio.Event()
                 async with httpx.AsyncClient(base_url=intake.url, timeout=30) as client:
-                    load = Load(client, mediator, pairs)
-                    reader = asyncio.create_task(_reader(reporting.url, admin, load, stop, read_latencies))
+                    acks = Acknowledgements()
+                    work = MixedWork(Phone(client, mediator, acks), population, "soak")
+                    reader = asyncio.create_task(_reader(reporting.url, admin, population.municipality, acks, stop,
+                                                         read_latencies))
                     started, next_sample = time.monotonic(), 0.0
                     while (elapsed := time.monotonic() - started) < args.minutes * 60:
                         if elapsed >= next_sample:
-                            rows.append(await _sample(elapsed / 60, processes, services, load))
+                            rows.append(await _sample(elapsed / 60, processes, services, acks))
                             next_sample += args.sample_seconds
                         tick = time.monotonic()
-                        await load.one_unit()
+                        await work.one_unit()
                         await asyncio.sleep(max(0.0, 1 / args.units_per_second - (time.monotonic() - tick)))
                     stop.set()
                     await reader
-                await _settle(reporting.url, admin, load, receiver)
-                rows.append(await _sample((time.monotonic() - started) / 60, processes, services, load))
-            in_log = await _count_log(s.nats.url, settings.stream_name)
-    _report(args, rows, processes, load, in_log, receiver, read_latencies)
+                await _settle(reporting.url, admin, acks, receiver)
+                rows.append(await _sample((time.monotonic() - started) / 60, processes, services, acks))
+            counted = count_log(acks.sequences, await stored_sequences(s.nats.url, settings.stream_name))
+    _report(args, rows, processes, acks, counted, receiver, read_latencies)
 
 
-async def _settle(reporting_url: str, admin: str, load: Load, receiver: Receiver, timeout: float = 120) -> None:
+async def _settle(reporting_url: str, admin: str, acks: Acknowledgements, receiver: Receiver,
+                  timeout: float = 120) -> None:
     """Let the projections and deliveries finish what the load left in flight."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=30) as client:
         await client.get(f"{reporting_url}/v1/cooperations", headers={"Authorization": f"Bearer {admin}"},
-                         params={"min_sequence": load.last_sequence, "limit": 1})
-    while time.monotonic() < deadline and any(i not in receiver.arrivals for i in load.cooperations):
+                         params={"min_sequence": acks.last_sequence, "limit": 1})
+    while time.monotonic() < deadline and any(i not in receiver.arrivals for i in acks.cooperations):
         await asyncio.sleep(0.2)
 
 
-def _report(args: argparse.Namespace, rows: list[tuple[str, ...]], processes: dict[str, list[int]], load: Load,
-            in_log: Counter[str], receiver: Receiver, read_latencies: list[float]) -> None:
+def _report(args: argparse.Namespace, rows: list[tuple[str, ...]], processes: dict[str, list[int]],
+            acks: Acknowledgements, counted: LogCount, receiver: Receiver, read_latencies: list[float]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -195,17 +133,17 @@ def _report(args: argparse.Namespace, rows: list[tuple[str, ...]], processes: di
     for row in rows:
         table.add_row(*row)
     Console(width=160).print(table)
-    missing = [i for i in load.acknowledged if in_log[i] != 1]
-    undelivered = [i for i in load.cooperations if i not in receiver.arrivals]
+    undelivered = [i for i in acks.cooperations if i not in receiver.arrivals]
     twice = [i for i, times in receiver.arrivals.items() if len(times) > 1]
     read_latencies.sort()
     p99 = read_latencies[int(0.99 * (len(read_latencies) - 1))] * 1000 if read_latencies else float("nan")
     print_table("Counts (by id)", [
-        ("events acknowledged", f"{len(load.acknowledged):,}", "", ""),
-        ("  in the log exactly once", f"{len(load.acknowledged) - len(missing):,}", "all",
-         "[green]ok[/]" if not missing else f"[red]{len(missing)} missing or doubled[/]"),
-        ("requests refused", str(dict(load.failures) or 0), "", ""),
-        ("cooperations notified", f"{len(load.cooperations) - len(undelivered):,} of {len(load.cooperations):,}",
+        ("events acknowledged", f"{counted.acknowledged:,}", "", ""),
+        ("  in the log exactly once", f"{counted.exactly_once:,}", "all",
+         "[green]ok[/]" if counted.ok else f"[red]{counted.acknowledged - counted.exactly_once} missing or doubled[/]"),
+        ("answers other than 201/200", str({k: v for k, v in acks.answers.items() if k not in ("200", "201")} or 0),
+         "", ""),
+        ("cooperations notified", f"{len(acks.cooperations) - len(undelivered):,} of {len(acks.cooperations):,}",
          "all", "[green]ok[/]" if not undelivered else "[red]lost[/]"),
         ("  delivered twice to a healthy endpoint", str(len(twice)), "0", "[green]ok[/]" if not twice else "[red]![/]"),
         ("summary read with min_sequence, p99", f"{p99:.0f} ms", "", ""),

@@ -12,7 +12,7 @@ import nats.errors
 import structlog
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
-from nats.js.errors import APIError
+from nats.js.errors import APIError, NoStreamResponseError
 
 from shared.events.envelope import StoredEvent
 
@@ -25,13 +25,24 @@ log = structlog.get_logger(__name__)
 # own earlier attempt is already stored", so callers look in the history before calling it a conflict.
 WRONG_LAST_SEQUENCE_CODES = frozenset({10071, 10164})
 
+# "Duplicate message id is in process": an earlier publish with this Nats-Msg-Id was proposed but
+# is not committed yet — typically a client's re-send after a 503 while the stream waits for its
+# quorum to come back. That attempt may yet be stored, so the answer is "ask again in a moment".
+STILL_STORING_CODE = 10158
+
+# NoStreamResponseError: no stream answered the publish (it has no leader, e.g. without a quorum).
 UNAVAILABLE = (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionClosedError,
                nats.errors.ConnectionDrainingError, nats.errors.ConnectionReconnectingError,
-               nats.errors.OutboundBufferLimitError, nats.errors.StaleConnectionError, asyncio.TimeoutError)
+               nats.errors.OutboundBufferLimitError, nats.errors.StaleConnectionError, asyncio.TimeoutError,
+               NoStreamResponseError)
 
 
 class LogUnavailable(RuntimeError):
     """JetStream did not answer; the append may or may not have been stored."""
+
+
+class StillStoring(LogUnavailable):
+    """An earlier publish of this event id is still being stored; it may or may not succeed."""
 
 
 class WrongLastSequence(RuntimeError):
@@ -71,6 +82,8 @@ class Appended:
 def _raise_for(error: APIError) -> None:
     if error.err_code in WRONG_LAST_SEQUENCE_CODES:
         raise WrongLastSequence(error.description) from error
+    if error.err_code == STILL_STORING_CODE:
+        raise StillStoring(error.description or "an earlier attempt is still being stored") from error
     if error.code == 503:
         raise LogUnavailable(error.description or "JetStream unavailable") from error
     raise AppendRejected(error.err_code, error.description or "") from error

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from .eventlog import Append, Appended, AppendRejected, EventLog, LogUnavailable, WrongLastSequence
+from .eventlog import Append, Appended, AppendRejected, EventLog, LogUnavailable, StillStoring, WrongLastSequence
 
 MAX_GROUP = 128
 
@@ -54,7 +54,7 @@ class GroupCommitter:
     async def _together(self, group: Sequence[tuple[Append, asyncio.Future[Appended]]]) -> None:
         try:
             sequences = await self._log.append_atomic([item for item, _ in group])
-        except (WrongLastSequence, AppendRejected):
+        except (WrongLastSequence, AppendRejected, StillStoring):  # one append's trouble: each on its own
             for item, future in group:
                 await self._one(item, future)
             return

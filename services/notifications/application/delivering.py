@@ -32,6 +32,9 @@ log = structlog.get_logger(__name__)
 
 CLAIM_BATCH = 64
 COUNTS_EVERY_SECONDS = 10.0
+# Stop retrying to record an outcome this long before the lease ends: past it, another worker may
+# already be sending the delivery again, and the record could no longer prevent that.
+RECORD_MARGIN_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ class DeliveryWorker:
         free = self._limits.concurrency - len(self._in_flight)
         if free <= 0:
             return False
+        # Taken before the claim: the leases it grants end no sooner than this plus their length.
+        lease_ends = time.monotonic() + self._limits.lease_seconds
         claimed = await self._store.claim(self.owner, min(free, CLAIM_BATCH), self._limits.lease_seconds,
                                           self._limits.per_origin, dict(self._per_origin))
         if not claimed:
@@ -109,7 +114,7 @@ class DeliveryWorker:
         if over:
             await self._store.release([d.delivery_id for batch in over for d in batch], self.owner)
         for batch in starting:
-            self._start(batch)
+            self._start(batch, lease_ends)
         return bool(starting)
 
     async def _batches(self, claimed: list[ClaimedDelivery]) -> list[list[ClaimedDelivery]]:
@@ -139,8 +144,8 @@ class DeliveryWorker:
                 over.append(batch)
         return starting, over
 
-    def _start(self, batch: list[ClaimedDelivery]) -> None:
-        task = asyncio.create_task(self._deliver(batch))
+    def _start(self, batch: list[ClaimedDelivery], lease_ends: float) -> None:
+        task = asyncio.create_task(self._deliver(batch, lease_ends))
         self._in_flight[task] = batch
         self._per_origin[batch[0].origin] += 1
         task.add_done_callback(self._finished)
@@ -152,7 +157,7 @@ class DeliveryWorker:
             del self._per_origin[batch[0].origin]
         self._wake.set()  # a slot is free: there may be work for it
 
-    async def _deliver(self, batch: list[ClaimedDelivery]) -> None:
+    async def _deliver(self, batch: list[ClaimedDelivery], lease_ends: float) -> None:
         first = batch[0]
         if first.subscription_deleted:
             await self._store.mark_cancelled([d.delivery_id for d in batch])
@@ -166,7 +171,27 @@ class DeliveryWorker:
                           subscription_id=first.subscription_id)
             result = SendResult(False, f"internal error: {type(error).__name__}")
         metrics.SEND_SECONDS.labels(first.channel).observe(time.perf_counter() - started)
-        await self._record(batch, result)
+        await self._record_while_leased(batch, result, lease_ends)
+
+    async def _record_while_leased(self, batch: list[ClaimedDelivery], result: SendResult, lease_ends: float) -> None:
+        """Record what the send did, retrying while PostgreSQL is away and the lease still holds.
+
+        Without the retries, a webhook answered just as PostgreSQL restarted stayed leased and
+        unrecorded, and went out a second time to a healthy receiver once the lease ran out.
+        """
+        pause = 0.2
+        while True:
+            try:
+                await self._record(batch, result)
+                return
+            except UNAVAILABLE as error:
+                if time.monotonic() + pause > lease_ends - RECORD_MARGIN_SECONDS:
+                    # At least once still holds: the delivery is sent again after its lease.
+                    log.warning("delivery.outcome_unrecorded", delivery_id=batch[0].delivery_id,
+                                event_id=batch[0].event_id, delivered=result.ok, error=type(error).__name__)
+                    return
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 2.0)
 
     async def _record(self, batch: list[ClaimedDelivery], result: SendResult) -> None:
         if result.ok:

@@ -67,7 +67,7 @@ class OneStillStoring:
 
 
 async def test_a_group_commit_with_one_id_still_being_stored_answers_the_others() -> None:
-    committer = GroupCommitter(OneStillStoring("busy"))  # type: ignore[arg-type]
+    committer = GroupCommitter(OneStillStoring("busy"), max_in_flight=0)  # type: ignore[arg-type]
     results = await asyncio.gather(*(committer.append(_append(i)) for i in ("a", "busy", "b", "c")),
                                    return_exceptions=True)
     assert isinstance(results[1], StillStoring)

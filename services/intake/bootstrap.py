@@ -19,9 +19,10 @@ from shared.notary.notary import Notary, notary_for
 from shared.runtime import open_runtime
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
+from services.intake.adapters.known_ids import KnownEventIds
 from services.intake.application.intake import Intake
 from services.intake.application.reading import EventReader
-from services.intake.entrypoints.fast_path import FastWritePath
+from services.intake.entrypoints.fast_path import FastWritePath, FrontedFastAPI
 from services.intake.entrypoints.http import router
 
 SERVICE = "intake"
@@ -47,7 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await open_runtime(settings, SERVICE)
         async with runtime.pool.acquire() as connection:
             await migrate(connection, SCHEMA, MIGRATIONS)
-        index = EventIndex(runtime.pool)
+        # Trusted only while fresh, and well inside JetStream's duplicate window (see known_ids.py).
+        stale_after = min(30.0, settings.duplicate_window_seconds / 4)
+        known = KnownEventIds(runtime.pool, SCHEMA, stale_after=stale_after,
+                              refresh_seconds=min(1.0, stale_after / 2))
+        index = EventIndex(runtime.pool, known)
         indexer = ProjectionRunner(runtime.nc, runtime.js, runtime.pool, stream=settings.stream_name,
                                    subjects_filter=runtime.subjects.all(), schema=SCHEMA,
                                    projection=EventIndexProjection())
@@ -56,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if notary is not None:
             await notary.prepare()
         indexer.start()
+        known.start()
         if notary is not None:
             notary.start()
         store = AggregateStore(runtime.log)
@@ -70,17 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if notary is not None:
                 await notary.stop()
+            await known.stop()
             await indexer.stop()
             await runtime.close()
 
-    app = FastAPI(title="Tilts intake", version="1", lifespan=lifespan,
+    app = FrontedFastAPI(title="Tilts intake", version="1", lifespan=lifespan,
                   description="Mediator apps post events here; they are validated, authorised, "
                               "sealed and appended to the event log of record.")
     install_problem_handlers(app)
     document_problems(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(FastWritePath, max_body_bytes=settings.max_body_bytes)  # the hot path
-    app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
+    # Rate limit first, then the hot write path; everything else goes on into FastAPI.
+    app.put_in_front(lambda rest: RateLimit(FastWritePath(rest, app, settings.max_body_bytes),
+                                            rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst))
     app.include_router(router)
     app.include_router(ops_router(SERVICE, _readiness(app)))
     return app

@@ -23,6 +23,11 @@ async def test_a_resend_after_the_duplicate_window_is_still_a_duplicate(make_set
         await asyncio.sleep(1.5)  # let JetStream forget the id: only our own history check remains
         again = await post(intake, body, world.as_mediator)
         assert again.status_code == 200 and again.json() == {**first, "duplicate": True}
+        # The same id for another aggregate: JetStream has forgotten it, the event index has not
+        # (and this process's filter of indexed ids has followed the index).
+        elsewhere = world.activity(None, "elsewhere", municipality_id=world.municipality)
+        refused = await post(intake, {**elsewhere, "id": body["id"]}, world.as_mediator)
+        assert refused.status_code == 409
         # A fresh intake process (empty cache) recognises it from the log too.
         async with running(create_intake, settings) as restarted:
             await asyncio.sleep(1.1)

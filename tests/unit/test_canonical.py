@@ -67,3 +67,33 @@ def test_canonical_bytes_read_back_as_the_same_value_and_are_a_fixed_point(value
     out = canonical_json(value)
     assert json.loads(out.decode("utf-8")) == value
     assert canonical_json(json.loads(out)) == out
+
+
+def _standard_library(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+# Stored events were hashed over the standard library's bytes: the faster encoder must agree exactly.
+any_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]))
+documents = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), any_text),
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(any_text, inner, max_size=5)),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_the_bytes_are_the_standard_librarys_for_any_document(value) -> None:
+    assert canonical_json(value) == _standard_library(value)
+
+
+def test_every_code_point_is_written_as_the_standard_library_writes_it() -> None:
+    for start in range(0, 0x110000, 0x1000):
+        text = "".join(chr(c) for c in range(start, start + 0x1000) if not 0xD800 <= c <= 0xDFFF)
+        assert canonical_json({"t": text, text[:8]: 1}) == _standard_library({"t": text, text[:8]: 1}), hex(start)
+
+
+def test_integers_beyond_64_bits_and_plain_floats_are_written_as_the_standard_library_writes_them() -> None:
+    for value in ({"n": 2**64}, {"n": -(2**80)}, {"f": 0.1}, {"f": 1e16}, {"f": 1.0}):
+        assert canonical_json(value) == _standard_library(value)

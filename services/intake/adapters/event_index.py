@@ -17,6 +17,8 @@ from shared.crypto.keystore import SCHEMA as KEYS_SCHEMA
 from shared.db.migrations import Migration
 from shared.events.envelope import StoredEvent
 
+from .known_ids import KnownEventIds
+
 SCHEMA = "tilts_intake"
 MIGRATIONS = [
     POSITIONS_MIGRATION,
@@ -48,18 +50,37 @@ class IndexedEvent:
 
 
 class EventIndex:
-    """Looks events up by id."""
+    """Looks events up by id.
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    `find` asks PostgreSQL. `earlier_use`/`earlier_uses` answer "was this id used before?" for
+    the append path, where almost every id is new: `known` answers those it certainly has not
+    seen from memory (see known_ids.py), and only the rest are looked up.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, known: KnownEventIds | None = None) -> None:
         self._pool = pool
+        self._known = known
 
     async def find(self, event_id: str) -> IndexedEvent | None:
         row = await self._pool.fetchrow(f"SELECT * FROM {SCHEMA}.events WHERE event_id = $1", event_id)
         return None if row is None else IndexedEvent(**dict(row))
 
     async def find_many(self, event_ids: list[str]) -> dict[str, IndexedEvent]:
+        if not event_ids:
+            return {}
         rows = await self._pool.fetch(f"SELECT * FROM {SCHEMA}.events WHERE event_id = ANY($1::text[])", event_ids)
         return {row["event_id"]: IndexedEvent(**dict(row)) for row in rows}
+
+    def _may_hold(self, event_id: str) -> bool:
+        return self._known is None or self._known.may_contain(event_id)
+
+    async def earlier_use(self, event_id: str) -> IndexedEvent | None:
+        """The indexed event with this id, if any (new ids mostly answered from memory)."""
+        return await self.find(event_id) if self._may_hold(event_id) else None
+
+    async def earlier_uses(self, event_ids: list[str]) -> dict[str, IndexedEvent]:
+        """`earlier_use` for many ids at once."""
+        return await self.find_many([event_id for event_id in event_ids if self._may_hold(event_id)])
 
 
 def _institution_of(event: StoredEvent) -> str | None:

@@ -157,7 +157,7 @@ class Intake:
             return forbidden(f"the {principal.role} role may not post {posted.type}")
         if posted.id in target.applied:
             return await self._duplicate(posted, data, target)
-        elsewhere = indexed.get(posted.id) if indexed is not None else await self._index.find(posted.id)
+        elsewhere = indexed.get(posted.id) if indexed is not None else await self._index.earlier_use(posted.id)
         if elsewhere is not None:
             if (elsewhere.aggregate_type, elsewhere.aggregate_id) != (target.ref.type, target.ref.id):
                 return _reused_id(posted.id)
@@ -227,7 +227,7 @@ class Intake:
         repeats: dict[int, int] = {}    # index of a repeated id -> index of the first occurrence
         pending: dict[AggregateRef, AggregateState] = {}
         try:
-            indexed = await self._index.find_many([i[0].id for i in items if not isinstance(i, Rejection)])
+            indexed = await self._index.earlier_uses([i[0].id for i in items if not isinstance(i, Rejection)])
             for index, item in enumerate(items):
                 if isinstance(item, Rejection):
                     results[index] = item

@@ -6,10 +6,11 @@ there is one implementation of what `POST /v1/events` and `POST /v1/events:batch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from shared.auth.tokens import TokenAuthority
 from shared.http.auth import principal_from_header
@@ -32,7 +33,7 @@ class Answer:
     media_type: str = "application/json"
 
     def encoded(self) -> bytes:
-        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return orjson.dumps(self.body)  # compact UTF-8, as json.dumps(ensure_ascii=False) but faster
 
 
 def _problem_answer(error: ProblemError) -> Answer:

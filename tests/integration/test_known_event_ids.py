@@ -72,13 +72,18 @@ async def test_indexed_ids_are_maybe_and_new_ids_are_certainly_new(pool: asyncpg
     assert _certainly_new(known, _new_ids(200)) >= 190  # false positives: about one in a thousand
 
 
-async def test_the_filter_follows_what_the_index_gains(pool: asyncpg.Pool) -> None:
-    index = Index(pool)
+async def _loaded_then_grown(pool: asyncpg.Pool, count: int) -> tuple[KnownEventIds, list[str]]:
+    """A filter loaded from the index, then refreshed after the index gained `count` ids."""
     known = KnownEventIds(pool, SCHEMA)
     await known.refresh()
-    later = _new_ids(5)
-    await index.add(*later)
+    later = _new_ids(count)
+    await Index(pool).add(*later)
     await known.refresh()
+    return known, later
+
+
+async def test_the_filter_follows_what_the_index_gains(pool: asyncpg.Pool) -> None:
+    known, later = await _loaded_then_grown(pool, 5)
     assert all(known.may_contain(event_id) for event_id in later)
 
 
@@ -95,12 +100,7 @@ async def test_a_stale_filter_sends_every_id_to_the_index(pool: asyncpg.Pool) ->
 async def test_an_index_outgrowing_the_filter_gets_a_bigger_one(pool: asyncpg.Pool,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(known_ids, "MIN_CAPACITY", 8)
-    index = Index(pool)
-    known = KnownEventIds(pool, SCHEMA)
-    await known.refresh()
-    grown = _new_ids(40)
-    await index.add(*grown)
-    await known.refresh()
+    known, grown = await _loaded_then_grown(pool, 40)
     assert all(known.may_contain(event_id) for event_id in grown)
     assert known.capacity >= 80 and known.count == 40
 

@@ -2,9 +2,11 @@
 
 Measures, on the same servers in the same run:
 - projection catch-up: `tilts serve reporting` started on a log of 200k events, events/s from
-  position 0; against the raw ceiling, the same events consumed from JetStream the way the runner
-  does (durable pull consumer, `fetch` batches, one ack per batch after COMMIT) and COPYed into
-  PostgreSQL with no logic; and, for reference, the audit's faster reader + COPY;
+  position 0; against the raw ceiling, the same events consumed from JetStream (durable pull
+  consumer, `fetch` batches, explicit acks after COMMIT, as the issue defines it) and COPYed
+  into PostgreSQL with no logic; also against the same with one ack per batch, as the runner
+  acks since it moved to AckPolicy.ALL (a stricter ceiling); and, for reference, the audit's
+  faster reader + COPY;
 - summary report latency over a year of national-scale data (200 mediators, 1M events written
   straight into the stream in atomic batches), and a monthly report's;
 - write-to-readable: POST one event to the intake, then GET the ledger with `min_sequence`.
@@ -42,11 +44,14 @@ def ok(passed: bool) -> str:
     return "[green]met[/]" if passed else "[red]missed[/]"
 
 
-async def _raw_with_fetch(js: nats.js.JetStreamContext, db: asyncpg.Connection, stream: str, events: int) -> float:
-    """events/s: durable pull consumer, fetch in batches, COPY into PostgreSQL, COMMIT, then ack."""
+async def _raw_with_fetch(js: nats.js.JetStreamContext, db: asyncpg.Connection, stream: str, events: int,
+                          *, ack_each: bool) -> float:
+    """events/s: durable pull consumer, fetch in batches, COPY into PostgreSQL, COMMIT, then ack
+    each event (AckPolicy.EXPLICIT) or only the batch's last one (AckPolicy.ALL)."""
     await db.execute("DROP TABLE IF EXISTS raw_fetch")
     await db.execute("CREATE TABLE raw_fetch (sequence bigint, subject text, payload bytea)")
-    await js.add_consumer(stream, api.ConsumerConfig(durable_name="raw-fetch", ack_policy=api.AckPolicy.ALL,
+    policy = api.AckPolicy.EXPLICIT if ack_each else api.AckPolicy.ALL
+    await js.add_consumer(stream, api.ConsumerConfig(durable_name="raw-fetch", ack_policy=policy,
                                                      max_ack_pending=BATCH * 4,
                                                      deliver_policy=api.DeliverPolicy.ALL))
     subscription = await js.pull_subscribe_bind(durable="raw-fetch", stream=stream)
@@ -56,11 +61,18 @@ async def _raw_with_fetch(js: nats.js.JetStreamContext, db: asyncpg.Connection, 
         async with db.transaction():
             await db.copy_records_to_table("raw_fetch", records=[
                 (m.metadata.sequence.stream, m.subject, m.data) for m in messages])
-        await messages[-1].ack()  # acks the whole batch, as the projection runner does
+        for message in (messages if ack_each else messages[-1:]):
+            await message.ack()
         done += len(messages)
     elapsed = time.perf_counter() - started
     await js.delete_consumer(stream, "raw-fetch")
     return events / elapsed
+
+
+async def _raw_ceilings(js: nats.js.JetStreamContext, db: asyncpg.Connection, stream: str,
+                        events: int) -> dict[bool, float]:
+    """Both raw ceilings, keyed by ack_each."""
+    return {ack_each: await _raw_with_fetch(js, db, stream, events, ack_each=ack_each) for ack_each in (True, False)}
 
 
 async def _raw_with_reader(log: EventLog, db: asyncpg.Connection, events: int) -> float:
@@ -169,12 +181,13 @@ async def main(args: argparse.Namespace) -> None:
         await append_atomically(nc, itertools.islice(events, catch_up))
         print(f"{catch_up:,} events written in {time.perf_counter() - started:.0f} s")
 
-        raw_fetch = await _raw_with_fetch(js, db, settings.stream_name, catch_up)
+        before = await _raw_ceilings(js, db, settings.stream_name, catch_up)
         raw_read = await _raw_with_reader(log, db, catch_up)
         with service("reporting", env, s.base) as reporting:
             rate = await _catch_up(db, "tilts_reporting", "reporting", catch_up, timeout=3600)
             # Measured again right after, so a busy moment on the machine does not favour either side.
-            raw_fetch = (raw_fetch + await _raw_with_fetch(js, db, settings.stream_name, catch_up)) / 2
+            after = await _raw_ceilings(js, db, settings.stream_name, catch_up)
+            raw_each, raw_batch = ((before[k] + after[k]) / 2 for k in (True, False))
             started = time.perf_counter()
             last = await append_atomically(nc, events)
             print(f"{last:,} events in the log ({time.perf_counter() - started:.0f} s for the rest)")
@@ -195,8 +208,10 @@ async def main(args: argparse.Namespace) -> None:
 
     rows += [
         (f"catch-up from 0 over {catch_up:,} events", f"{rate:,.0f} ev/s", "", ""),
-        ("raw ceiling: fetch batches + COPY + ack (mean of 2)", f"{raw_fetch:,.0f} ev/s", "", ""),
-        ("  catch-up vs raw ceiling", f"{rate / raw_fetch:.0%}", "≥ 40%", ok(rate >= 0.4 * raw_fetch)),
+        ("raw ceiling: fetch batches + COPY + explicit acks (mean of 2)", f"{raw_each:,.0f} ev/s", "", ""),
+        ("  catch-up vs raw ceiling", f"{rate / raw_each:.0%}", "≥ 40%", ok(rate >= 0.4 * raw_each)),
+        ("stricter: fetch batches + COPY + one ack per batch (mean of 2)", f"{raw_batch:,.0f} ev/s", "", ""),
+        ("  catch-up vs the stricter ceiling", f"{rate / raw_batch:.0%}", "", ""),
         ("reference: audit reader + COPY (no acks)", f"{raw_read:,.0f} ev/s", "", ""),
         (f"summary, one year, {total:,} events, {mediators} mediators",
          f"p50 {percentile(summary, 50) * 1000:.0f} ms · max {max(summary) * 1000:.0f} ms", "< 500 ms",

@@ -3,7 +3,7 @@
 All three services run as their own processes on fresh NATS and PostgreSQL. For the whole run a
 steady mixed load is posted — families with cases and activities as single events, cooperations
 (each notifying a subscribed institution's webhook), day-sync batches — while a reader asks for
-reports with `min_sequence`. Every sample period the table grows a row: memory (RSS) of each
+reports with `min_sequence`. Every sample period the table grows a row: memory (PSS) of each
 process, projection lag, events acknowledged so far. At the end it counts, by id, that every
 acknowledged event is in the log exactly once, every cooperation reached its webhook once, and
 the read models caught up. Memory that keeps growing row after row is a leak.
@@ -31,12 +31,22 @@ from .notifications import Receiver
 INSTITUTIONS = 10
 
 
-def _rss_mb(pids: list[int]) -> float:
+def _memory_bytes(process: psutil.Process) -> int:
+    """Proportional set size: a page shared by n processes counts 1/n in each. Summed over
+    PostgreSQL's backends this counts its shared buffers once, where RSS counted them once per
+    backend that had touched them (and so grew with every backend, leak or not)."""
+    try:
+        return process.memory_full_info().pss
+    except (psutil.AccessDenied, AttributeError):  # no smaps: resident size instead
+        return process.memory_info().rss
+
+
+def _memory_mb(pids: list[int]) -> float:
     total = 0
     for pid in pids:
         try:
             process = psutil.Process(pid)
-            total += process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+            total += sum(_memory_bytes(p) for p in (process, *process.children(recursive=True)))
         except psutil.NoSuchProcess:
             pass
     return total / 1e6
@@ -53,7 +63,7 @@ async def _sample(minute: float, processes: dict[str, list[int]], services: dict
     async with httpx.AsyncClient(timeout=10) as client:
         for name in ("reporting", "notifications"):
             lags.append(_lag((await client.get(f"{services[name].url}/metrics")).text))
-    memory = [f"{_rss_mb(pids):.0f}" for pids in processes.values()]
+    memory = [f"{_memory_mb(pids):.0f}" for pids in processes.values()]
     return (f"{minute:.1f}", *memory, str(sum(lags)), f"{acks.count:,}")
 
 
@@ -128,7 +138,7 @@ def _report(args: argparse.Namespace, rows: list[tuple[str, ...]], processes: di
     from rich.table import Table
 
     table = Table(title=f"Soak: {args.minutes} min, {args.units_per_second} work units/s (10 events each)")
-    for column in ("minute", *(f"{name} MB" for name in processes), "lag", "acknowledged"):
+    for column in ("minute", *(f"{name} MB (PSS)" for name in processes), "lag", "acknowledged"):
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(*row)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.embedded import EmbeddedNats, EmbeddedPostgres
+from tests.support.postgres import temporary_postgres
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,18 +52,9 @@ def nats_url(nats_server: EmbeddedNats) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[EmbeddedPostgres]:
-    """A PostgreSQL server shared by the session."""
-    # Not under session_dir: as root, PostgreSQL runs as an unprivileged user who must be able
-    # to traverse every parent directory, and each new pytest session resets
-    # /tmp/pytest-of-<user> to 0700, which would race with concurrent runs.
-    base = Path(tempfile.mkdtemp(prefix="tilts-pg-"))
-    server = EmbeddedPostgres(base / "data")
-    try:
-        server.start()
+    """A PostgreSQL server shared by the session (see temporary_postgres for where it lives)."""
+    with temporary_postgres("tilts-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,6 @@ the services are stopped before the servers they use.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from shared.embedded import EmbeddedNats, EmbeddedPostgres, start_cluster
 from tests.support.fault_rig import FaultSystem, MakeSystem
 from tests.support.harness import create_database, fresh_settings
+from tests.support.postgres import temporary_postgres
 
 @pytest.fixture
 def nats_cluster(tmp_path: Path) -> Iterator[list[EmbeddedNats]]:
@@ -31,15 +30,9 @@ def nats_cluster(tmp_path: Path) -> Iterator[list[EmbeddedNats]]:
 
 @pytest.fixture
 def own_postgres() -> Iterator[EmbeddedPostgres]:
-    """A PostgreSQL server of the test's own (not under tmp_path: see tests/conftest.py)."""
-    base = Path(tempfile.mkdtemp(prefix="tilts-fault-pg-"))
-    server = EmbeddedPostgres(base / "data")
-    try:
-        server.start()
+    """A PostgreSQL server of the test's own."""
+    with temporary_postgres("tilts-fault-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -91,6 +91,15 @@ class Verdict:
         """Every report of the live read models equals the one rebuilt from sequence 1, as of the log's end."""
         return self.rebuilt.matched and self.rebuilt.compared_at == self.head and self.rebuilt.reports > 0
 
+    def assert_nothing_lost_or_doubled(self, acks: Acknowledgements, webhook_ids: Iterable[str] | None = None) -> None:
+        """The checks every fault test ends with: each acknowledged event in the log exactly once, no
+        phone left with a problem, reports equal to a rebuild, and no webhook for an event not stored."""
+        assert self.counted.ok, self.counted
+        assert not acks.problems(), acks.problems()
+        assert self.reports_match_a_rebuild, self.rebuilt
+        if webhook_ids is not None:
+            assert set(webhook_ids) <= set(self.stored), "a webhook for an event that is not in the log"
+
 
 @dataclass
 class FaultSystem:

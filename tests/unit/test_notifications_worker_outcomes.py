@@ -7,7 +7,7 @@ unrecorded, and a healthy receiver got it again once the lease ran out.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,25 +76,25 @@ def _worker(store: AwayStore, courier: CountingCourier, lease_seconds: float) ->
     return DeliveryWorker(store, {"webhook": courier}, Backoff(0.05, 0.5), limits, asyncio.Event())  # type: ignore[arg-type]
 
 
-async def test_a_send_answered_while_postgres_is_away_is_recorded_once_it_is_back_and_not_sent_again() -> None:
-    store, courier = AwayStore([_delivery(1)], away_for=2), CountingCourier()
+async def _work_until(store: AwayStore, courier: CountingCourier, done: Callable[[], bool], what: str) -> None:
+    """Run a worker (30 s leases) until `done`, then stop it."""
     worker = _worker(store, courier, lease_seconds=30)
     worker.start()
     try:
-        await eventually(lambda: store.delivered == ["d1"], 10, what="the delivery recorded")
+        await eventually(done, 10, what=what)
     finally:
         await worker.stop(grace_seconds=1)
+
+
+async def test_a_send_answered_while_postgres_is_away_is_recorded_once_it_is_back_and_not_sent_again() -> None:
+    store, courier = AwayStore([_delivery(1)], away_for=2), CountingCourier()
+    await _work_until(store, courier, lambda: store.delivered == ["d1"], "the delivery recorded")
     assert courier.sent == 1
 
 
 async def test_a_failed_send_is_recorded_as_failed_once_postgres_is_back() -> None:
     store, courier = AwayStore([_delivery(1)], away_for=1), CountingCourier(ok=False)
-    worker = _worker(store, courier, lease_seconds=30)
-    worker.start()
-    try:
-        await eventually(lambda: store.failed == ["d1"], 10, what="the failure recorded")
-    finally:
-        await worker.stop(grace_seconds=1)
+    await _work_until(store, courier, lambda: store.failed == ["d1"], "the failure recorded")
     assert courier.sent == 1 and store.delivered == []
 
 

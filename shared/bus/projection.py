@@ -58,6 +58,7 @@ TRANSIENT = (*DB_UNAVAILABLE, asyncio.TimeoutError, asyncpg.SerializationError, 
 
 STANDBY_POLL_SECONDS = 1.0
 TOP_UP_SECONDS = 0.005
+PULL_SECONDS = 0.005  # a pull of what is ready: answered at once, or there was nothing
 
 
 class Projection(Protocol):
@@ -205,8 +206,8 @@ class ProjectionRunner:
                     continue
                 if len(messages) < self._batch_size:
                     # Fetched while the previous batch committed, the linger may have run out
-                    # before the loop could read much: take what has arrived since.
-                    messages = await self._top_up(subscription, messages, TOP_UP_SECONDS)
+                    # before the loop could read much: take what is ready since.
+                    messages = await self._top_up(subscription, messages, TOP_UP_SECONDS, gather=False)
                 ahead = asyncio.ensure_future(self._fetch(subscription))
                 if not await self._handle(messages):
                     return False
@@ -281,15 +282,37 @@ class ProjectionRunner:
         return await self._top_up(subscription, messages, self._linger)
 
     async def _top_up(self, subscription: JetStreamContext.PullSubscription, messages: list[Msg],
-                      linger: float) -> list[Msg]:
-        """Add what else arrives within `linger`, up to a full batch."""
+                      linger: float, *, gather: bool = True) -> list[Msg]:
+        """Add what else is ready within `linger`, up to a full batch.
+
+        While the consumer holds more than it has delivered (a backlog), pull again at once. Once
+        it has handed over everything, `gather` lets a trickle gather for the rest of the linger
+        and takes it in one pull. (Pulling again and again meanwhile had each event delivered on
+        its own: measured with one writer, a sixth of the intake's CPU and a quarter of NATS's.)
+        """
         deadline = time.monotonic() + linger
         while len(messages) < self._batch_size and (remaining := deadline - time.monotonic()) > 0.001:
-            try:
-                messages += await subscription.fetch(self._batch_size - len(messages), timeout=remaining)
-            except asyncio.TimeoutError:
+            if not messages[-1].metadata.num_pending:
+                if gather:
+                    await asyncio.sleep(remaining)
+                    messages = await self._pull_ready(subscription, messages)
                 break
+            messages = await self._pull_ready(subscription, messages)
         return messages
+
+    async def _pull_ready(self, subscription: JetStreamContext.PullSubscription,
+                              messages: list[Msg]) -> list[Msg]:
+        """`messages` and what the consumer has ready now, up to a full batch.
+
+        What a pull brings after its short timeout waits in nats-py's queue and comes with the next
+        pull, which can make that batch a little larger than `batch_size`; the order holds.
+        """
+        if len(messages) >= self._batch_size:
+            return messages
+        try:
+            return messages + await subscription.fetch(self._batch_size - len(messages), timeout=PULL_SECONDS)
+        except asyncio.TimeoutError:  # nothing ready (what arrives late is taken by the next pull)
+            return messages
 
     async def _handle(self, messages: list[Msg]) -> bool:
         """Apply a fetched batch; False when the projection had to stop on a poison event."""

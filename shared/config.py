@@ -27,8 +27,8 @@ class Settings(BaseSettings):
     duplicate_window_seconds: float = Field(default=120.0, gt=0)
 
     # The notary (runs in the intake): signed Merkle checkpoints of the log, in <stream>_CHECKPOINTS.
-    # A checkpoint every `notary_max_events` events, and after each look (every
-    # `notary_interval_seconds`) that found new ones; each is ~1 KB, so a quiet log gets few.
+    # A checkpoint every `notary_max_events` events, and every `notary_interval_seconds` while
+    # there are new ones; each is ~1 KB, so a quiet log gets few.
     notary_enabled: bool = True
     notary_interval_seconds: float = Field(default=5.0, gt=0)
     notary_max_events: int = Field(default=1000, ge=1)

@@ -47,10 +47,11 @@ class _Batch:
 
 
 async def read_direct(nc: NATS, *, stream: str, first: int, last: int, batch: int = 1000,
-                      timeout: float = 10.0) -> AsyncGenerator[LogRecord, None]:
+                      timeout: float = 10.0, pause: float = 0.0) -> AsyncGenerator[LogRecord, None]:
     """The stored messages with `first <= sequence <= last`, in order, as far as the server has them.
 
     Holes, and an end before `last`, are the caller's to see (the notary checks every sequence).
+    `pause` waits between batches, leaving the event loop to the service it runs in.
     """
     inbox = nc.new_inbox()
     answer = _Batch()
@@ -58,6 +59,8 @@ async def read_direct(nc: NATS, *, stream: str, first: int, last: int, batch: in
     try:
         position = max(first, 1)
         while position <= last:
+            if position > first and pause:
+                await asyncio.sleep(pause)
             answer.reset()
             request = {"seq": position, "batch": min(batch, last - position + 1)}
             await nc.publish(f"$JS.API.DIRECT.GET.{stream}", json.dumps(request).encode(), reply=inbox)

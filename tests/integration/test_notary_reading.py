@@ -33,6 +33,15 @@ async def test_a_range_is_read_in_order_across_batches(stream) -> None:
     assert records[0].subject == f"{prefix}.m.case.c-1"
 
 
+async def test_a_paced_read_gives_the_same_records(stream) -> None:
+    runtime, name, _ = stream
+
+    paced = [r async for r in read_direct(runtime.nc, stream=name, first=4, last=22, batch=5, pause=0.01)]
+    unpaced = [r async for r in read_direct(runtime.nc, stream=name, first=4, last=22, batch=5)]
+
+    assert paced == unpaced and [r.sequence for r in paced] == list(range(4, 23))
+
+
 async def test_reading_past_the_end_stops_where_the_stream_ends(stream) -> None:
     runtime, name, _ = stream
 

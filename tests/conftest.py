@@ -36,12 +36,8 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def nats_server(session_dir: Path) -> Iterator[EmbeddedNats]:
     """A JetStream nats-server shared by the session."""
-    server = EmbeddedNats(session_dir / "nats")
-    try:
-        server.start()
+    with EmbeddedNats(session_dir / "nats") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

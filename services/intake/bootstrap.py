@@ -81,8 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await runtime.close()
 
     app = FrontedFastAPI(title="Tilts intake", version="1", lifespan=lifespan,
-                  description="Mediator apps post events here; they are validated, authorised, "
-                              "sealed and appended to the event log of record.")
+                         description="Mediator apps post events here; they are validated, authorised, "
+                                     "sealed and appended to the event log of record.")
     install_problem_handlers(app)
     document_problems(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -301,7 +301,7 @@ class ProjectionRunner:
         return messages
 
     async def _pull_ready(self, subscription: JetStreamContext.PullSubscription,
-                              messages: list[Msg]) -> list[Msg]:
+                          messages: list[Msg]) -> list[Msg]:
         """`messages` and what the consumer has ready now, up to a full batch.
 
         What a pull brings after its short timeout waits in nats-py's queue and comes with the next

@@ -57,9 +57,9 @@ async def read_direct(nc: NATS, *, stream: str, first: int, last: int, batch: in
     answer = _Batch()
     subscription = await nc.subscribe(inbox, cb=answer.on_message, pending_msgs_limit=-1, pending_bytes_limit=-1)
     try:
-        position = max(first, 1)
+        start = position = max(first, 1)
         while position <= last:
-            if position > first and pause:
+            if pause and position > start:
                 await asyncio.sleep(pause)
             answer.reset()
             request = {"seq": position, "batch": min(batch, last - position + 1)}

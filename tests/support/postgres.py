@@ -17,10 +17,8 @@ def temporary_postgres(prefix: str) -> Iterator[EmbeddedPostgres]:
     user who must be able to traverse every parent directory, and each new pytest session resets
     /tmp/pytest-of-<user> to 0700, which would race with concurrent runs."""
     base = Path(tempfile.mkdtemp(prefix=prefix))
-    server = EmbeddedPostgres(base / "data")
     try:
-        server.start()
-        yield server
+        with EmbeddedPostgres(base / "data") as server:
+            yield server
     finally:
-        server.stop()
         shutil.rmtree(base, ignore_errors=True)

@@ -29,8 +29,9 @@ class ActivityRecorded(EventData):
     participants: Participants | None = None
     duration_minutes: DurationMinutes | None = None
     note: OptionalLongText = None
-    # Additive to v1: places an activity naming neither family nor case in one of the
-    # mediator's municipalities.
+    # Additive to v1, optional: places work naming neither family nor case in one of the
+    # mediator's municipalities. Without it such work goes to the mediator's home municipality,
+    # the first their registration names (a cooperation: to the institution's, if they work there).
     municipality_id: Id | None = None
 
     def aggregate(self) -> AggregateRef:

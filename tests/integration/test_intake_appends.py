@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.events.envelope import GENESIS_HASH, StoredEvent
+from shared.roles import Role
 from tests.support.harness import Harness, event
 from tests.support.world import World, must_post, post
 
@@ -59,6 +60,23 @@ async def test_the_same_id_with_different_content_is_a_conflict(intake: Harness,
     answer = await post(intake, changed, world.as_mediator)
     assert answer.status_code == 409
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_same_event_sent_by_another_author_is_a_conflict_that_tells_nothing_of_the_original(
+        intake: Harness, world: World) -> None:
+    # The author is the token's subject: another mediator (here one working elsewhere) sending
+    # the same body is not the same event, and must not learn its sequence.
+    body = world.activity(None, "a-authored", municipality_id=world.municipality)
+    first = await must_post(intake, body, world.as_mediator)
+    elsewhere = world.id("med-elsewhere")
+    await must_post(intake, event("tilts.mediator.registered", {
+        "mediator_id": elsewhere, "display_name": "Anna Kalēja", "municipality_ids": [world.other_municipality]}),
+        world.admin)
+    answer = await post(intake, body, intake.auth(Role.MEDIATOR, elsewhere))
+    assert answer.status_code == 409 and "sequence" not in answer.json()
+    assert [e["field"] for e in answer.json()["errors"]] == ["id"]
+    again = await post(intake, body, world.as_mediator)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
 
 
 async def test_an_id_reused_for_another_aggregate_is_a_conflict(intake: Harness, world: World) -> None:

@@ -77,6 +77,7 @@ async def test_a_batch_over_500_events_is_refused_whole(intake: Harness, world: 
 
 
 async def test_a_batch_needs_an_events_list(intake: Harness, world: World) -> None:
-    for body in ([], {"events": "no"}, {"events": [], "extra": 1}):
+    for body, named in (([], "events"), ({"events": "no"}, "events"), ({"events": [], "extra": 1}, "extra")):
         answer = await intake.client.post("/v1/events:batch", json=body, headers=world.as_mediator)
         assert answer.status_code == 422
+        assert [e["field"] for e in answer.json()["errors"]] == [named]

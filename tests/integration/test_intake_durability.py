@@ -117,3 +117,26 @@ async def test_erasing_a_family_destroys_its_key_and_keeps_the_log_verifiable(in
     assert (await post(intake, late, world.as_mediator)).status_code == 409
     # Re-sending the registration after erasure is still recognised as the same event.
     assert (await intake.client.get(f"/v1/events/{history[0].id}", headers=world.admin)).status_code == 200
+
+
+async def test_after_erasure_a_resent_event_is_still_compared_in_everything_but_its_personal_block(
+        intake: Harness, world: World) -> None:
+    family_id = world.id("erased-resend")
+    registered = event("tilts.family.registered", {
+        "family_id": family_id, "municipality_id": world.municipality,
+        "consent": {"given_on": "2020-01-02", "scope": "mediācija un ziņošana"},
+        "personal": {"surname": "Aizmirstā", "phone": "+371 20000000"}})
+    first = await must_post(intake, registered, world.as_mediator)
+    await must_post(intake, event("tilts.family.erased", {"family_id": family_id, "reason": "pieprasījums"}),
+                    world.admin)
+    # The personal part can no longer be compared, so the same event is recognised by the rest...
+    again = await post(intake, registered, world.as_mediator)
+    assert again.status_code == 200 and again.json() == {**first, "duplicate": True}
+    # ...and a different event reusing the id is still refused.
+    changed_consent = {**registered, "data": {**registered["data"],
+                                              "consent": {"given_on": "2020-01-03", "scope": "mediācija"}}}
+    without_personal = {**registered, "data": {k: v for k, v in registered["data"].items() if k != "personal"}}
+    for reused in (changed_consent, without_personal):
+        answer = await post(intake, reused, world.as_mediator)
+        assert answer.status_code == 409, answer.text
+        assert [e["field"] for e in answer.json()["errors"]] == ["id"]

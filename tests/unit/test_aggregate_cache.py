@@ -10,7 +10,7 @@ from services.intake.domain.state import AggregateState, Applied, Municipality
 
 
 def _state(name: str, events: int) -> AggregateState:
-    applied = {f"{name}-{n}": Applied(n + 1, n + 1, "f" * 64) for n in range(events)}
+    applied = {f"{name}-{n}": Applied(n + 1, n + 1, "f" * 64, "med-1") for n in range(events)}
     return AggregateState(ref=AggregateRef("family", name), subject=f"s.{name}", body=Municipality(name),
                           version=events, last_sequence=events, applied=MappingProxyType(applied))
 

@@ -7,8 +7,8 @@ accepted in a municipality, or rejected with the contract's status and the offen
 from __future__ import annotations
 
 from givens import (ADMIN, CASE, FAM, M1, M2, M3, MED, MED2, MED3, MOTHER, SON, WORLD, activity, by,
-                    case, case_closed, consent_withdrawn, erased, family, given, mediator, outcome,
-                    person, then_accepted_in, then_rejected, when)
+                    case, case_closed, consent_withdrawn, erased, family, given, mediator,
+                    mediator_registered, outcome, person, then_accepted_in, then_rejected, when)
 
 STATES = given(*WORLD)
 CLOSED = given(*WORLD, by(MED, case_closed(CASE)))
@@ -131,10 +131,17 @@ def test_given_a_mediator_in_one_municipality_when_an_activity_names_none_then_p
     then_accepted_in(when(mediator(MED), *activity("act-1"), STATES), M1)
 
 
-def test_given_a_mediator_in_two_municipalities_when_an_activity_names_none_then_422_asking_which() -> None:
-    rejection = then_rejected(when(mediator(MED2), *activity("act-1"), STATES), 422,
-                              "data.municipality_id")
-    assert "municipality_id" in rejection.detail
+def test_given_a_mediator_in_two_municipalities_when_an_activity_names_none_then_placed_in_the_first_registered() -> None:
+    # municipality_id is not in the contract's catalogue: a client that knows only the contract
+    # can still record the work, in the municipality the registration names first.
+    then_accepted_in(when(mediator(MED2), *activity("act-1"), STATES), M1)
+    registered_m2_first = given(*WORLD, by(ADMIN.subject, mediator_registered(MED2, M2, M1)))
+    then_accepted_in(when(mediator(MED2), *activity("act-1"), registered_m2_first), M2)
+
+
+def test_given_a_token_narrowed_away_from_home_when_an_activity_names_none_then_placed_where_the_token_allows() -> None:
+    then_accepted_in(when(mediator(MED2, M2), *activity("act-1"), STATES), M2)
+    then_rejected(when(mediator(MED2, M3), *activity("act-1"), STATES), 403)
 
 
 def test_given_a_mediator_in_two_municipalities_when_an_activity_names_one_then_placed_there() -> None:

@@ -122,3 +122,19 @@ def test_when_a_mediator_token_is_narrowed_to_another_municipality_then_every_me
     for event_type, row in ROWS.items():
         if Role.MEDIATOR in row.scope and row.placed_in != NATIONAL:
             then_rejected(when(narrowed, *row.event, HISTORY), 403)
+
+
+@pytest.mark.parametrize("event", [
+    activity("act-1", case_id=CASE),       # the case is closed: 409 to an insider
+    case_closed(CASE),                     # already closed
+    activity("act-2", family_id=FAM),      # the family is erased
+    outcome("out-1", CASE),
+], ids=["activity-on-closed-case", "close-closed-case", "activity-on-family", "outcome"])
+def test_when_an_outsider_writes_on_a_closed_case_or_erased_family_then_403_tells_nothing_of_its_state(
+        event: Event) -> None:
+    closed_and_erased = given(*WORLD, by(MED, case_closed(CASE)), by(ADMIN.subject, erased(FAM)))
+    for outsider in (mediator(MED3), coordinator(M2, M3)):
+        rejection = then_rejected(when(outsider, *event, closed_and_erased), 403)
+        assert "closed" not in rejection.detail and "erased" not in rejection.detail
+    # An insider is told what is wrong.
+    then_rejected(when(mediator(MED), *event, closed_and_erased), 409)

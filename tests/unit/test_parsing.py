@@ -78,6 +78,18 @@ def test_when_the_envelope_is_wrong_everywhere_then_each_attribute_is_named() ->
     assert fields(rejected(raw)) == {"specversion", "id", "type", "time"}
 
 
+def test_when_both_the_envelope_and_the_data_are_wrong_then_every_bad_field_is_named() -> None:
+    data = {**EXAMPLES["tilts.activity.recorded"], "activity_id": "a b", "domain": "sport"}
+    raw = envelope(data=data, id="bad id", source="", extra=1)
+    assert fields(rejected(raw)) == {"id", "source", "extra", "data.activity_id", "data.domain"}
+
+
+def test_when_the_time_is_in_the_future_and_the_data_is_wrong_then_both_are_named() -> None:
+    ahead = (NOW + timedelta(hours=1)).isoformat()
+    data = {**EXAMPLES["tilts.activity.recorded"], "kind": "dancing"}
+    assert fields(rejected(envelope(data=data, time=ahead))) == {"time", "data.kind"}
+
+
 @pytest.mark.parametrize("missing", ["specversion", "id", "source", "type", "time", "data"])
 def test_when_a_required_attribute_is_missing_then_it_is_named(missing: str) -> None:
     assert fields(rejected(envelope(**{missing: ...}))) == {missing}

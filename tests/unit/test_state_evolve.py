@@ -50,7 +50,7 @@ def test_given_an_institution_when_contacts_are_added_then_it_collects_them() ->
 def test_given_a_mediator_when_registered_again_then_the_municipalities_are_replaced() -> None:
     body = fold(("tilts.mediator.registered", {}),
                 ("tilts.mediator.registered", {"municipality_ids": ["valmiera"]}))
-    assert body == Mediator(municipalities=frozenset({"valmiera"}))
+    assert body == Mediator(municipalities=frozenset({"valmiera"}), home="valmiera")
 
 
 def test_given_a_family_when_persons_consent_and_erasure_follow_then_each_is_remembered() -> None:
@@ -150,10 +150,10 @@ def test_when_stored_events_are_applied_then_version_sequence_and_hash_follow_th
     assert state.subject == SUBJECT and state.municipality == "jelgava"
 
 
-def test_when_stored_events_are_applied_then_each_id_is_remembered_with_its_fingerprint() -> None:
+def test_when_stored_events_are_applied_then_each_id_is_remembered_with_its_fingerprint_and_author() -> None:
     state, (opened, act) = _opened_then_activity()
-    assert dict(state.applied) == {"e-open": Applied(17, 1, opened.fingerprint),
-                                   "e-act": Applied(42, 2, act.fingerprint)}
+    assert dict(state.applied) == {"e-open": Applied(17, 1, opened.fingerprint, opened.actor),
+                                   "e-act": Applied(42, 2, act.fingerprint, act.actor)}
     assert isinstance(state.applied, MappingProxyType)
 
 

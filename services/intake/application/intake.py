@@ -28,7 +28,7 @@ from services.intake.domain.decide import Accepted, Command, decide, references
 from services.intake.domain.rejections import Rejection, forbidden, wrong_state
 from services.intake.domain.state import AggregateState, apply_stored
 
-from .sealing import fingerprint_of, seal
+from .sealing import fingerprint_of, same_apart_from_personal, seal
 
 log = structlog.get_logger(__name__)
 
@@ -123,25 +123,37 @@ class Intake:
                 assumed, target = False, await self._store.reload(ref)
                 continue
             if appended.duplicate:
-                return await self._resolve_duplicate_ack(posted, data, appended.sequence, ref)
+                return await self._resolve_duplicate_ack(principal, posted, data, appended.sequence, ref)
             await self._appended(planned, appended.sequence)
             return Created(posted.id, appended.sequence, planned.stored.version)
         raise Unavailable(f"aggregate {ref.type}/{ref.id} is too busy; try again")
 
-    async def _resolve_duplicate_ack(self, posted: PostedEvent, data: EventData, sequence: int,
-                                     ref: AggregateRef) -> Outcome:
+    async def _resolve_duplicate_ack(self, principal: Principal, posted: PostedEvent, data: EventData,
+                                     sequence: int, ref: AggregateRef) -> Outcome:
         """JetStream recognised the event id (within its window): same event, or a reused id?"""
         original = await self._log.get(sequence)
         target = await self._store.reload(ref)
         if original is None or original.id not in target.applied:
             return _reused_id(posted.id)
-        return await self._duplicate(posted, data, target)
+        return await self._duplicate(principal, posted, data, target)
 
-    async def _duplicate(self, posted: PostedEvent, data: EventData, target: AggregateState) -> Outcome:
+    async def _duplicate(self, principal: Principal, posted: PostedEvent, data: EventData,
+                         target: AggregateState) -> Outcome:
+        """The id is in the aggregate's history: the same event re-sent, or the id reused?
+
+        The same event has the same author and the same content. Once the family was erased its
+        personal part can no longer be compared; everything else still is, against the log.
+        """
         applied = target.applied[posted.id]
+        if applied.actor != principal.subject:
+            return _reused_id(posted.id)
         fingerprint = await fingerprint_of(self._keys, posted, data)
-        # After erasure the personal part can no longer be compared: the id alone decides.
-        if fingerprint is not None and fingerprint != applied.fingerprint:
+        if fingerprint is None:
+            original = await self._log.get(applied.sequence)
+            same = original is not None and same_apart_from_personal(original, posted, data)
+        else:
+            same = fingerprint == applied.fingerprint
+        if not same:
             return _reused_id(posted.id)
         return Duplicate(posted.id, applied.sequence, applied.version)
 
@@ -156,7 +168,7 @@ class Intake:
         if principal.role not in spec.roles:
             return forbidden(f"the {principal.role} role may not post {posted.type}")
         if posted.id in target.applied:
-            return await self._duplicate(posted, data, target)
+            return await self._duplicate(principal, posted, data, target)
         elsewhere = indexed.get(posted.id) if indexed is not None else await self._index.earlier_use(posted.id)
         if elsewhere is not None:
             if (elsewhere.aggregate_type, elsewhere.aggregate_id) != (target.ref.type, target.ref.id):

@@ -29,20 +29,31 @@ def schema_violation(errors: tuple[tuple[str, str], ...], detail: str | None = N
 
 
 def parse_event(raw: Any, now: datetime | None = None) -> tuple[PostedEvent, EventData] | Rejection:
-    """Validate the envelope, then the data against its type's schema."""
+    """Validate the envelope and the data against its type's schema; one 422 names every bad field.
+
+    The data is checked even when the envelope is wrong, as long as the type is known, so a
+    client learns of all its mistakes at once.
+    """
     if not isinstance(raw, dict):
         return schema_violation((("body", "an event must be a JSON object"),))
+    errors: list[tuple[str, str]] = []
+    posted: PostedEvent | None = None
     try:
         posted = PostedEvent.model_validate(raw)
     except ValidationError as error:
-        return schema_violation(_errors_of(error))
-    spec = catalogue.spec_for(posted.type)
-    if spec is None:
-        return schema_violation((("type", f"unknown event type {posted.type!r}"),))
-    if is_too_far_in_future(posted.time, now):
-        return schema_violation((("time", "more than 5 minutes in the future"),))
-    try:
-        data = spec.data_model.model_validate(posted.data)
-    except ValidationError as error:
-        return schema_violation(_errors_of(error, "data"))
+        errors += _errors_of(error)
+    event_type = raw.get("type")
+    spec = catalogue.spec_for(event_type) if isinstance(event_type, str) else None
+    if spec is None and not any(field == "type" for field, _ in errors):
+        errors.append(("type", f"unknown event type {event_type!r}"))
+    if posted is not None and is_too_far_in_future(posted.time, now):
+        errors.append(("time", "more than 5 minutes in the future"))
+    data: EventData | None = None
+    if spec is not None and isinstance(raw.get("data"), dict):
+        try:
+            data = spec.data_model.model_validate(raw["data"])
+        except ValidationError as error:
+            errors += _errors_of(error, "data")
+    if errors or posted is None or data is None:
+        return schema_violation(tuple(errors))
     return posted, data

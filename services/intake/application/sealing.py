@@ -14,8 +14,9 @@ from typing import Any
 from shared.canonical import canonical_json, sha256_hex
 from shared.crypto.keystore import FamilyKeys, KeyDestroyed
 from shared.crypto.sealing import personal_digest, seal_personal
+from shared.events import catalogue
 from shared.events.base import EventData
-from shared.events.envelope import PostedEvent, format_time
+from shared.events.envelope import PostedEvent, StoredEvent, format_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,4 +63,21 @@ async def fingerprint_of(keys: FamilyKeys, posted: PostedEvent, data: EventData)
     return _fingerprint(posted, {**plain, "personal": {"digest": personal_digest(key, block)}})
 
 
-__all__ = ["KeyDestroyed", "Sealed", "fingerprint_of", "seal"]
+def same_apart_from_personal(original: StoredEvent, posted: PostedEvent, data: EventData) -> bool:
+    """Whether a re-sent event matches the stored one in all but its personal block's content.
+
+    For a family whose key was destroyed: the fingerprint can no longer be recomputed, but
+    whether there is a personal block, and every other field, can still be compared.
+    """
+    stored = catalogue.upcast(original.type, original.schemaversion, original.data)
+    posted_data = data.model_dump(mode="json", exclude_none=True)
+    return ((original.type, original.source, original.time) == (posted.type, posted.source, format_time(posted.time))
+            and ("personal" in stored) == ("personal" in posted_data)
+            and _without_personal(stored) == _without_personal(posted_data))
+
+
+def _without_personal(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "personal"}
+
+
+__all__ = ["KeyDestroyed", "Sealed", "fingerprint_of", "same_apart_from_personal", "seal"]

@@ -64,6 +64,8 @@ def decide(command: Command) -> Decision:
     A caller out of scope learns nothing more (403 comes first); otherwise a stale
     `expectedversion` is answered before other conflicts, since re-reading is the client's fix.
     """
+    if outside := _outside_scope(command):
+        return outside
     decision = _rule(command.data, command)
     if isinstance(decision, Rejection) and decision.status == 403:
         return decision
@@ -111,6 +113,25 @@ def _in_scope(command: Command, municipality: str) -> Rejection | None:
             return forbidden(f"mediator {principal.subject} is not registered for {municipality}")
         return None
     return forbidden(f"the {principal.role} role may not write in a municipality")
+
+
+_PLACED = frozenset({"family", "case"})  # aggregates that live in one municipality's work
+
+
+def _outside_scope(command: Command) -> Rejection | None:
+    """A mediator or coordinator touching another municipality's family or case: 403 at once.
+
+    Checked before any rule, so the answer says nothing of that family's or case's state (that
+    it is closed, erased, or already has this activity).
+    """
+    if command.principal.role not in (Role.MEDIATOR, Role.COORDINATOR):
+        return None
+    states = [command.target, *(s for r, s in command.refs.items() if r.type in _PLACED)]
+    for state in states:
+        if state.ref.type in _PLACED and state.exists and state.municipality:
+            if rejection := _in_scope(command, state.municipality):
+                return rejection
+    return None
 
 
 def _own_institution(command: Command, institution_id: str) -> Rejection | None:
@@ -409,7 +430,12 @@ def _activity_on_case(data: ActivityRecorded, c: Command) -> Decision:
 
 def _where_mediator_works(c: Command, municipality_id: str | None,
                           fallback: str | None = None) -> Decision:
-    """Place work that names no family: the given municipality, else the only one possible."""
+    """Place work that names no family: the given municipality, else `fallback` (the cooperating
+    institution's) if the mediator works there, else the mediator's home municipality.
+
+    `municipality_id` is optional (the contract's catalogue does not have it), so a client that
+    knows only the contract can always record such work; one that knows better says where.
+    """
     if municipality_id:
         if not c.ref("municipality", municipality_id).exists:
             return unknown("data.municipality_id", f"no municipality {municipality_id}")
@@ -417,12 +443,13 @@ def _where_mediator_works(c: Command, municipality_id: str | None,
     mediator = c.ref("mediator", c.principal.subject).body
     if not isinstance(mediator, Mediator):
         return forbidden(f"mediator {c.principal.subject} is not registered")
-    if fallback and fallback in mediator.municipalities:
+    allowed = mediator.municipalities & c.principal.municipalities if c.principal.municipalities \
+        else mediator.municipalities
+    if fallback and fallback in allowed:
         return _accept(c, fallback)
-    if len(mediator.municipalities) == 1:
-        return _accept(c, next(iter(mediator.municipalities)))
-    return invalid("data.municipality_id",
-                   "the mediator works in several municipalities: say which one (municipality_id)")
+    if mediator.home in allowed or not allowed:
+        return _accept(c, mediator.home)  # nothing allowed: _accept answers 403
+    return _accept(c, min(allowed))  # the token is narrowed away from home: the first it allows
 
 
 @_rule.register

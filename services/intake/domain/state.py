@@ -41,6 +41,7 @@ class Institution:
 @dataclass(frozen=True, slots=True)
 class Mediator:
     municipalities: frozenset[str]
+    home: str = ""  # the registration's first municipality: where work that names no place goes
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class Applied:
     sequence: int
     version: int
     fingerprint: str
+    actor: str  # the same event has the same author: another token re-sending the id is refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,7 @@ def apply_stored(state: AggregateState, event: StoredEvent, subject: str,
     if data is None:
         data = catalogue.parse_stored_data(event.type, event.data, event.schemaversion)
     applied = dict(state.applied)
-    applied[event.id] = Applied(event.sequence or 0, event.version, event.fingerprint)
+    applied[event.id] = Applied(event.sequence or 0, event.version, event.fingerprint, event.actor)
     return replace(state, subject=subject, municipality=event.municipalityid,
                    body=evolve(state.body, data, event.actor), version=event.version,
                    last_sequence=event.sequence or 0, last_hash=event.hash,
@@ -164,7 +166,7 @@ def _(data: ContactAdded, body: Institution, actor: str) -> Body:
 
 @_rule.register
 def _(data: MediatorRegistered, body: object, actor: str) -> Body:
-    return Mediator(municipalities=frozenset(data.municipality_ids))
+    return Mediator(municipalities=frozenset(data.municipality_ids), home=data.municipality_ids[0])
 
 
 @_rule.register

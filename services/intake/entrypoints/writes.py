@@ -98,8 +98,11 @@ async def write_batch(intake: Intake, tokens: TokenAuthority, headers: Mapping[s
     try:
         principal = principal_from_header(tokens, headers.get("authorization"))
         document = _json_document(headers, body)
-        if not isinstance(document, dict) or not isinstance(document.get("events"), list) or set(document) != {"events"}:
+        if not isinstance(document, dict) or not isinstance(document.get("events"), list):
             return _outcome_answer(schema_violation((("events", 'send {"events": [...]}'),)))
+        if extra := sorted(set(document) - {"events"}):
+            return _outcome_answer(schema_violation(
+                tuple((key, 'not a batch attribute: send {"events": [...]}') for key in extra)))
         events = document["events"]
         if len(events) > MAX_BATCH:
             return _outcome_answer(schema_violation(

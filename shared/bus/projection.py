@@ -153,7 +153,11 @@ class ProjectionRunner:
                                                remaining)
             else:  # another process is the active runner: follow its position in the database
                 await asyncio.sleep(min(0.05, remaining))
-                self.position = max(self.position, await read_position(self._pool, self._schema, self.name))
+                stored = await read_position(self._pool, self._schema, self.name)
+                # Read while we awaited: this runner may have become active and moved on since,
+                # and its own position is the one it commits against. Never set it back.
+                if not self.active:
+                    self.position = max(self.position, stored)
         return True
 
     # --- the loop ---------------------------------------------------------------------------
@@ -176,6 +180,7 @@ class ProjectionRunner:
                             return
                     except OutOfOrder as gap:
                         log.warning("projection.rebind", projection=self.name, reason=str(gap))
+                        await self._reread_position()
                         subscription = await self._bind()
             except asyncio.CancelledError:
                 raise
@@ -232,7 +237,8 @@ class ProjectionRunner:
             if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", key):
                 await self._pool.release(connection)
                 self.active = False
-                self.position = max(self.position, await read_position(self._pool, self._schema, self.name))
+                stored = await read_position(self._pool, self._schema, self.name)
+                self.position = max(self.position, stored)
                 return False
             self.position = await read_position(connection, self._schema, self.name)
         except BaseException:
@@ -241,6 +247,12 @@ class ProjectionRunner:
         self._connection, self.active = connection, True
         log.info("projection.active", projection=self.name, position=self.position)
         return True
+
+    async def _reread_position(self) -> None:
+        """Take the stored position again (we hold the lock: it is the truth), so a runner whose
+        position went wrong recovers on the next bind rather than refusing every batch."""
+        if self._connection is not None:
+            self.position = await read_position(self._connection, self._schema, self.name)
 
     async def _deactivate(self) -> None:
         self.active = False

@@ -16,6 +16,7 @@ import pytest
 
 from nats.js import JetStreamContext
 
+from shared.bus import projection
 from shared.bus.projection import ProjectionRunner
 from shared.bus.stream import StreamSpec, ensure_stream
 from shared.bus.subjects import Subjects
@@ -106,3 +107,27 @@ async def test_a_trickle_gathers_on_the_server_and_is_taken_in_one_pull(rig: Rig
     assert (consumer.num_waiting, consumer.num_pending) == (0, 3)
     assert await rig.runner.wait_for(4, 10)
     assert rig.recorder.batches == [[1, 2, 3, 4]]
+
+
+async def test_waiting_on_a_runner_as_it_becomes_active_never_sets_its_position_back(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A waiter that starts while the runner stands by follows the stored position. Reading it
+    # takes a while (slowed here); if the runner commits meanwhile, the waiter's answer is old
+    # by the time it comes, and must not overwrite the runner's newer position (a runner set
+    # back refuses every later batch: it no longer knows where it stands).
+    read = projection.read_position
+
+    async def slow_read(connection: object, schema: str, name: str) -> int:
+        value = await read(connection, schema, name)
+        await asyncio.sleep(0.3)
+        return value
+
+    monkeypatch.setattr(projection, "read_position", slow_read)
+    await rig.publish(600)
+    waiting = asyncio.ensure_future(rig.runner.wait_for(600, 30))
+    await asyncio.sleep(0)  # the waiter starts before the runner is active
+    rig.runner.start()
+    assert await waiting
+    await rig.publish(10)
+    assert await rig.runner.wait_for(610, 10)
+    assert [n for batch in rig.recorder.batches for n in batch] == list(range(1, 611))

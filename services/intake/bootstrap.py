@@ -24,6 +24,7 @@ from services.intake.application.intake import Intake
 from services.intake.application.reading import EventReader
 from services.intake.entrypoints.fast_path import FastWritePath, FrontedFastAPI
 from services.intake.entrypoints.http import router
+from services.intake.entrypoints.openapi import document_events
 
 SERVICE = "intake"
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                      "sealed and appended to the event log of record.")
     install_problem_handlers(app)
     document_problems(app)
+    document_events(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Rate limit first, then the hot write path; everything else goes on into FastAPI.
     app.put_in_front(lambda rest: RateLimit(FastWritePath(rest, app, settings.max_body_bytes),

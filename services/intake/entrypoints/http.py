@@ -8,7 +8,6 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.auth.tokens import Principal
-from shared.events.catalogue import SPECS
 from shared.http.auth import authenticate, bearer_scheme
 from shared.http.ids import id_in_path
 from shared.http.openapi import problems
@@ -16,18 +15,13 @@ from shared.http.problems import problem, unavailable
 from services.intake.application.intake import Unavailable
 from services.intake.application.reading import EventReader, NotVisible
 
+from .openapi import event_body_schema
 from .writes import MAX_BATCH, Answer, write_batch, write_event
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
-_EVENT_SCHEMA = {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["specversion", "id", "source", "type", "time", "data"],
-    "properties": {"specversion": {"const": "1.0"}, "id": _ID,
-                   "source": {"type": "string"}, "type": {"type": "string", "enum": sorted(SPECS)},
-                   "time": {"type": "string", "format": "date-time"},
-                   "expectedversion": {"type": "integer", "minimum": 0},
-                   "correlationid": _ID, "data": {"type": "object"}}}}}}
+_EVENT_SCHEMA = {"required": True, "content": {"application/json": {"schema": event_body_schema()}}}
 # Each event of a batch is decided on its own: one that is not a valid event comes back rejected,
 # with its problem, in the 200 answer. So the items are documented as events but may be anything.
 _BATCH_SCHEMA = {"required": True, "content": {"application/json": {"schema": {

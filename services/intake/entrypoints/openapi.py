@@ -1,0 +1,72 @@
+"""The event catalogue in the intake's OpenAPI document: one schema per event type.
+
+A client developer reads there what each type's `data` holds (ids, enumerations, lengths), as
+the catalogue's own pydantic models say, not a hand-kept copy. `POST /v1/events` takes one of
+them, told apart by `type`; the checks a schema cannot say (state, scope, NFC text, a time not
+in the future) still answer 409/403/422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from shared.events.catalogue import SPECS
+
+REF = "#/components/schemas/{model}"
+_ID = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
+ENVELOPE_PROPERTIES: dict[str, Any] = {
+    "specversion": {"const": "1.0"}, "id": _ID,
+    "source": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\s]+$"},
+    "time": {"type": "string", "format": "date-time",
+             "description": "When it happened in the field (RFC 3339 with offset; not over 5 minutes ahead)"},
+    "datacontenttype": {"const": "application/json"},
+    "expectedversion": {"type": "integer", "minimum": 0,
+                        "description": "The aggregate version the client saw; a mismatch is a 409"},
+    "correlationid": _ID,
+}
+REQUIRED = ["specversion", "id", "source", "type", "time", "data"]
+
+
+def _name(event_type: str) -> str:
+    return SPECS[event_type].data_model.__name__
+
+
+def event_schemas() -> dict[str, Any]:
+    """Component schemas: each type's envelope and data, and the parts they share."""
+    components: dict[str, Any] = {}
+    for event_type, spec in sorted(SPECS.items()):
+        data = spec.data_model.model_json_schema(ref_template=REF)
+        components.update(data.pop("$defs", {}))
+        name = _name(event_type)
+        components[name] = data
+        components[f"{name}Event"] = {
+            "title": f"{event_type} event", "type": "object", "required": REQUIRED,
+            "additionalProperties": False,
+            "description": f"{data.get('description', '')} Who may post it: {', '.join(sorted(spec.roles))}.",
+            "properties": {**ENVELOPE_PROPERTIES, "type": {"const": event_type},
+                           "data": {"$ref": REF.format(model=name)}}}
+    return components
+
+
+def event_body_schema() -> dict[str, Any]:
+    """One event of any type, told apart by `type` (its parts are in `event_schemas`)."""
+    mapping = {event_type: REF.format(model=f"{_name(event_type)}Event") for event_type in sorted(SPECS)}
+    return {"oneOf": [{"$ref": ref} for ref in mapping.values()],
+            "discriminator": {"propertyName": "type", "mapping": mapping}}
+
+
+def document_events(app: FastAPI) -> None:
+    """Add the catalogue's schemas to the app's OpenAPI document."""
+    generate = app.openapi
+    components = event_schemas()
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

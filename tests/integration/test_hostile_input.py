@@ -115,8 +115,9 @@ LOOK_ALIKES = {
 
 
 def _look_alike_of(real: str) -> str:
-    """`real` with its last Latin `o` (or `a`) swapped for the Cyrillic letter that looks the same."""
-    for latin, cyrillic in (("o", "\u043e"), ("a", "\u0430")):
+    """`real` with its last Latin `o` (or `a`, `e`, `c`, `s`) swapped for the Cyrillic letter that
+    looks the same (an id made of a prefix and hex digits need not have an `o` or an `a`)."""
+    for latin, cyrillic in (("o", "\u043e"), ("a", "\u0430"), ("e", "\u0435"), ("c", "\u0441"), ("s", "\u0455")):
         if latin in real:
             cut = real.rindex(latin)
             return real[:cut] + cyrillic + real[cut + 1:]

@@ -90,6 +90,14 @@ def test_when_the_time_is_in_the_future_and_the_data_is_wrong_then_both_are_name
     assert fields(rejected(envelope(data=data, time=ahead))) == {"time", "data.kind"}
 
 
+def test_when_a_report_is_for_a_month_that_has_not_begun_by_the_events_time_then_month_is_named() -> None:
+    report = EXAMPLES["tilts.report.submitted"]  # the event's time is 2020-01-14
+    assert fields(rejected(envelope("tilts.report.submitted", {**report, "month": "2020-02"}))) == {"data.month"}
+    for month in ("2020-01", "2019-12"):
+        assert not isinstance(parse_event(envelope("tilts.report.submitted", {**report, "month": month}),
+                                          now=NOW), Rejection)
+
+
 @pytest.mark.parametrize("missing", ["specversion", "id", "source", "type", "time", "data"])
 def test_when_a_required_attribute_is_missing_then_it_is_named(missing: str) -> None:
     assert fields(rejected(envelope(**{missing: ...}))) == {missing}
@@ -149,6 +157,18 @@ def test_when_expectedversion_is_not_a_non_negative_integer_then_it_is_named(ver
 def test_nested_errors_are_named_by_their_full_path() -> None:
     data = {**EXAMPLES["tilts.activity.recorded"], "person_ids": ["per-1", "bad id"]}
     assert fields(rejected(envelope(data=data))) == {"data.person_ids.1"}
+
+
+def test_a_list_whose_only_item_is_bad_is_named_by_the_item_alone() -> None:
+    data = {**EXAMPLES["tilts.mediator.registered"], "municipality_ids": ["not an id"]}
+    assert fields(rejected(envelope("tilts.mediator.registered", data=data))) == {"data.municipality_ids.0"}
+    empty = {**EXAMPLES["tilts.mediator.registered"], "municipality_ids": []}
+    assert fields(rejected(envelope("tilts.mediator.registered", data=empty))) == {"data.municipality_ids"}
+
+
+def test_messages_read_as_sentences_without_the_validators_prefix() -> None:
+    rejection = rejected(envelope(time="yesterday"))
+    assert rejection.errors[0][1].startswith("time must be RFC 3339 text")
 
 
 def test_the_detail_counts_the_bad_fields() -> None:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from shared.events import catalogue
 from shared.events.base import EventData
 from shared.events.envelope import PostedEvent, is_too_far_in_future
+from shared.events.report import ReportSubmitted
 from services.intake.domain.rejections import Rejection
 
 
@@ -19,8 +20,15 @@ def _field_path(prefix: str, location: tuple[Any, ...]) -> str:
 
 def _errors_of(error: ValidationError, prefix: str = "") -> tuple[tuple[str, str], ...]:
     # include_input=False: the input may hold personal data, which must never be echoed or logged.
-    return tuple((_field_path(prefix, e["loc"]) or prefix or "body", e["msg"])
-                 for e in error.errors(include_url=False, include_input=False, include_context=False))
+    errors = error.errors(include_url=False, include_input=False, include_context=False)
+    # A list whose only item is bad is also "too short" once the item is dropped: say only the item.
+    inner = {e["loc"][:-1] for e in errors if e["loc"]}
+    return tuple((_field_path(prefix, e["loc"]) or prefix or "body", _message(e["msg"])) for e in errors
+                 if not (e["type"] == "too_short" and e["loc"] in inner))
+
+
+def _message(text: str) -> str:
+    return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
 def schema_violation(errors: tuple[tuple[str, str], ...], detail: str | None = None) -> Rejection:
@@ -54,6 +62,8 @@ def parse_event(raw: Any, now: datetime | None = None) -> tuple[PostedEvent, Eve
             data = spec.data_model.model_validate(raw["data"])
         except ValidationError as error:
             errors += _errors_of(error, "data")
+    if posted is not None and isinstance(data, ReportSubmitted) and data.month > f"{posted.time:%Y-%m}":
+        errors.append(("data.month", "a report is for a month that has begun by the event's time"))
     if errors or posted is None or data is None:
         return schema_violation(tuple(errors))
     return posted, data

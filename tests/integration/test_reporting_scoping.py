@@ -171,6 +171,30 @@ async def test_a_coordinator_reads_their_municipalities_and_their_mediators_repo
     assert family["personal"]["surname"] == "Zvaigznīte"
 
 
+async def test_a_coordinator_reads_a_two_municipality_mediators_report_only_for_their_municipality(
+        world: World, reporting: Harness) -> None:
+    both = world.id("med-both")
+    await must_post(world.harness, event("tilts.mediator.registered", {
+        "mediator_id": both, "display_name": "Žanna Kalēja",
+        "municipality_ids": [world.municipality, world.other_municipality]}), world.admin)
+    as_both = world.harness.auth(Role.MEDIATOR, both)
+    for place, count in ((world.municipality, 1), (world.other_municipality, 2)):
+        for n in range(count):
+            head = await post_as(world, as_both, "tilts.activity.recorded", {
+                "activity_id": world.id(f"act-{place}-{n}"), "kind": "community_event", "domain": "community",
+                "municipality_id": place}, time="2020-01-15T10:00:00+02:00")
+    query = {"mediator_id": both, "month": "2020-01"}
+    everything = await read_json(reporting, "/v1/reports/monthly", world.admin, after=head, **query)
+    assert [m["municipality_id"] for m in everything["municipalities"]] == sorted(
+        [world.municipality, world.other_municipality])
+    assert everything["activities"]["total"] == 3 and "figures_limited_to" not in everything
+    mine = await read_json(reporting, "/v1/reports/monthly", _coordinator(world), after=head, **query)
+    assert [m["municipality_id"] for m in mine["municipalities"]] == [world.municipality]
+    assert mine["activities"]["total"] == 1 and mine["figures_limited_to"] == [world.municipality]
+    page = await read(reporting, "/v1/reports/monthly", _coordinator(world), after=head, format="html", **query)
+    assert page.status_code == 200 and world.other_municipality not in page.text
+
+
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
 async def test_auditors_and_admins_read_everything_and_replay_the_log(
         world: World, elsewhere: Elsewhere, reporting: Harness, role: Role) -> None:

@@ -55,25 +55,34 @@ async def summary(pool: asyncpg.Pool, schema: str, period: Period, as_of: int | 
 
 
 async def _mediator_figures(pool: asyncpg.Pool, schema: str, mediator_id: str, period: Period,
-                            as_of: int) -> dict[str, Any]:
-    """A mediator's own figures, per municipality they are registered for (or worked in) and in total."""
+                            as_of: int, scope: frozenset[str] | None) -> dict[str, Any]:
+    """A mediator's own figures, per municipality they are registered for (or worked in) and in
+    total; only those in `scope` (None: all), the total counting only their work too."""
     registered = await registry.mediator(pool, schema, mediator_id, as_of)
-    rows = await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, as_of,
+    rows = await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, as_of, scope,
                                                         mediator_id=mediator_id))
     within = frozenset(registered.municipality_ids if registered else ()) | rows.municipalities()
-    places = await registry.places(pool, schema, as_of, within)
+    places = await registry.places(pool, schema, as_of, within if scope is None else within & scope)
     names = await registry.institution_names(pool, schema, rows.institutions())
     return by_municipality(rows, places, names)
 
 
-async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int) -> dict[str, Any] | None:
-    """The mediator's report for a month (None if no such mediator as of `as_of`)."""
+async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int,
+                  scope: frozenset[str] | None = None) -> dict[str, Any] | None:
+    """The mediator's report for a month (None if no such mediator as of `as_of`).
+
+    With a `scope` (a coordinator's municipalities), the figures are those of the mediator's
+    work there only, and `figures_limited_to` says so.
+    """
     mediator = await registry.mediator(pool, schema, mediator_id, as_of)
     if mediator is None:
         return None
     period = Period.of_month(month)
     state = report_state(await report_steps(pool, schema, mediator_id, month, as_of))
-    figures = await _mediator_figures(pool, schema, mediator_id, period, state.submitted_sequence or as_of)
-    live = await _mediator_figures(pool, schema, mediator_id, period, as_of) if state.submitted else None
-    return monthly_report(mediator_id=mediator_id, mediator_name=mediator.name, month=month, as_of=as_of,
-                          state=state, figures=figures, live=live)
+    figures = await _mediator_figures(pool, schema, mediator_id, period, state.submitted_sequence or as_of, scope)
+    live = await _mediator_figures(pool, schema, mediator_id, period, as_of, scope) if state.submitted else None
+    report = monthly_report(mediator_id=mediator_id, mediator_name=mediator.name, month=month, as_of=as_of,
+                            state=state, figures=figures, live=live)
+    if scope is not None and not set(mediator.municipality_ids) <= scope:
+        report["figures_limited_to"] = sorted(scope & set(mediator.municipality_ids))
+    return report

@@ -207,6 +207,7 @@ async def test_auditors_and_admins_read_everything_and_replay_the_log(
     replay = await read(reporting, "/v1/audit/events", headers, from_sequence=elsewhere.head - 3,
                         type="tilts.referral.made")
     assert replay.status_code == 200 and replay.headers["content-type"] == "application/x-ndjson"
+    assert int(replay.headers["tilts-as-of-sequence"]) >= elsewhere.head
     lines = [json.loads(line) for line in replay.text.splitlines()]
     assert [e["data"]["referral_id"] for e in lines] == [world.id("r1")]
     assert lines[0]["sequence"] == elsewhere.head

@@ -10,7 +10,9 @@ from fastapi.responses import StreamingResponse
 
 from shared.audit import UnreadableEvent, replay
 from shared.auth.tokens import Principal
+from shared.bus.eventlog import LogUnavailable
 from shared.canonical import canonical_json
+from shared.http.problems import unavailable
 from shared.roles import Role
 from shared.runtime import Runtime
 from services.reporting.application.errors import BadQuery, NotAllowed
@@ -20,12 +22,16 @@ from .http import CALLER, READ_PROBLEMS
 
 log = structlog.get_logger(__name__)
 
+AS_OF_HEADER = "Tilts-As-Of-Sequence"  # NDJSON has no envelope for as_of_sequence: a header carries it
+
 router = APIRouter(prefix="/v1/audit", tags=["auditing"], responses=READ_PROBLEMS)
 
 
 @router.get("/events", summary="Stored events in sequence order as NDJSON, for replay (auditors, admins)",
             response_class=StreamingResponse,
-            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One stored event per line"}})
+            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One stored event per line",
+                             "headers": {AS_OF_HEADER: {"description": "The last sequence the replay covers",
+                                                        "schema": {"type": "integer", "minimum": 0}}}}})
 async def get_events(request: Request, from_sequence: str | None = None, to_sequence: str | None = None,
                      from_time: str | None = Query(None, description="Event time from (Riga day or RFC 3339)"),
                      to_time: str | None = Query(None, description="Event time to (Riga day or RFC 3339), inclusive"),
@@ -37,9 +43,15 @@ async def get_events(request: Request, from_sequence: str | None = None, to_sequ
     if types and any(not t.startswith("tilts.") or len(t) > 128 for t in types):
         raise BadQuery("type", "must be an event type such as tilts.cooperation.recorded")
     runtime: Runtime = request.app.state.runtime
-    events = replay(runtime.log, stream=runtime.settings.stream_name,
-                    from_sequence=params.sequence("from_sequence", from_sequence) or 1,
-                    to_sequence=params.sequence("to_sequence", to_sequence),
+    first = params.sequence("from_sequence", from_sequence) or 1
+    last = params.sequence("to_sequence", to_sequence)
+    try:
+        head = await runtime.log.last_sequence()
+    except LogUnavailable as error:
+        raise unavailable(f"the event log is unavailable: {error}") from error
+    # The replay ends where the log ended when it began: that is the answer's as-of sequence.
+    as_of = head if last is None else min(last, head)
+    events = replay(runtime.log, stream=runtime.settings.stream_name, from_sequence=first, to_sequence=as_of,
                     from_time=params.bound("from_time", from_time, upper=False),
                     to_time=params.bound("to_time", to_time, upper=True), types=types)
 
@@ -52,4 +64,4 @@ async def get_events(request: Request, from_sequence: str | None = None, to_sequ
             log.error("audit.unreadable_event", sequence=error.sequence)
             raise
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return StreamingResponse(lines(), media_type="application/x-ndjson", headers={AS_OF_HEADER: str(as_of)})

@@ -17,11 +17,11 @@ PROBLEM_BASE = "https://tilts.example/problems/"
 MEDIA_TYPE = "application/problem+json"
 
 TITLES = {400: "Malformed request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
+          405: "Method not allowed", 409: "Conflict", 410: "Gone", 413: "Request body too large",
           415: "Unsupported media type", 422: "Invalid request", 429: "Too many requests",
           500: "Internal error", 503: "Service unavailable"}
 KINDS = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-         409: "conflict", 413: "too-large", 415: "unsupported-media-type", 422: "validation",
+         409: "conflict", 410: "gone", 413: "too-large", 415: "unsupported-media-type", 422: "validation",
          429: "rate-limited", 500: "internal", 503: "unavailable"}
 
 

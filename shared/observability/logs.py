@@ -35,5 +35,7 @@ def configure_logging(level: str = "info", fmt: str = "json", service: str | Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):
+    # uvicorn's access lines, and httpx's "HTTP Request: POST <url>" lines: a webhook target's URL
+    # may carry the receiver's token, and what we log names ids, never targets.
+    for noisy in ("uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.roles import Role
 from tests.support.harness import Harness, event
@@ -17,6 +18,10 @@ from tests.support.notify import (deliveries, notifications_settings, running_no
 from tests.support.world import World, must_post
 
 HTML = {"Accept": "text/html"}
+
+
+def _link_answers(outcome: str) -> float:
+    return REGISTRY.get_sample_value("tilts_notify_link_answers_total", {"outcome": outcome}) or 0.0
 FORM = {"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"}
 LINK = re.compile(r"http://notifications\.test(/v1/ack/[A-Za-z0-9._-]+)")
 
@@ -91,9 +96,11 @@ async def test_a_double_submit_appends_one_answer(
         missing_reason = await notify.client.post(link, headers=FORM, content="action=dispute&text=")
         assert missing_reason.status_code == 422 and "norādiet iemeslu" in missing_reason.text
 
+        disputes_before = _link_answers("dispute")
         answers = await asyncio.gather(*(notify.client.post(link, headers=FORM, content="action=dispute&text=Nenotika")
                                          for _ in range(4)))
         assert {a.status_code for a in answers} <= {200, 409} and 200 in {a.status_code for a in answers}
+        assert _link_answers("dispute") - disputes_before == 1  # the metric counts answers, not clicks
         history = await _history(live_intake, world, "cooperation", cooperation)
         assert [e.type for e in history] == ["tilts.cooperation.recorded", "tilts.cooperation.disputed"]
         assert history[1].data["reason"] == "Nenotika"
@@ -192,4 +199,8 @@ async def test_an_expired_or_altered_link_is_refused(
         await eventually(expired, timeout=5, what="the link expiring")
         late = await notify.client.post(link, headers=FORM, content="action=acknowledge")
         assert late.status_code == 410 and "derīguma termiņš" in late.text
+        as_json = await notify.client.post(link, content="action=acknowledge",  # a program, not a browser
+                                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert as_json.status_code == 410 and as_json.headers["content-type"] == "application/problem+json"
+        assert as_json.json()["type"].endswith("/gone") and as_json.json()["title"] == "Gone"
         assert [d["status"] for d in await deliveries(notify, world)] == ["delivered"]

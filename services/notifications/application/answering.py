@@ -118,9 +118,11 @@ class LinkAnswers:
             return unavailable("the answer could not be recorded just now; please try again in a minute")
         if answer.appended:
             await self._store.complete(link, use.step)
-            metrics.LINK_ANSWERS.labels(use.action).inc()
+            # The same answer sent again (a double click racing the first) is no second answer.
+            repeated = answer.status != 201
+            metrics.LINK_ANSWERS.labels("repeated" if repeated else use.action).inc()
             log.info("link.answered", delivery_id=link.delivery_id, event_id=use.event["id"], action=use.action,
-                     subscription_id=link.subscription_id)
+                     subscription_id=link.subscription_id, repeated=repeated)
             state = status_after(link, use.action)
             return Answered(Page(link, page.facts, state, current_step(link, state)), use.action)
         await self._store.forget(link, use.step)

@@ -192,10 +192,21 @@ class FaultSystem:
         log = EventLog(nc, nc.jetstream(timeout=5), self.settings.stream_name, Subjects(self.settings.subject_prefix))
         return await log.locate(log.subjects.aggregate(municipality, aggregate_type, aggregate_id)) is not None
 
-    async def count(self, acks: Acknowledgements) -> tuple[LogCount, dict[str, list[int]]]:
-        """The whole log counted by id against the acknowledgements; and what it holds."""
-        stored = await stored_sequences(self.settings.nats_url or "", self.settings.stream_name)
-        return count_log(acks.sequences, stored), stored
+    async def count(self, acks: Acknowledgements, timeout: float = 60) -> tuple[LogCount, dict[str, list[int]]]:
+        """The whole log counted by id against the acknowledgements; and what it holds.
+
+        A cluster whose nodes were just restarted can take a while to answer a consumer create
+        (seen once in CI on the 2-core machine: 10 s); the count is retried until `timeout`.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                stored = await stored_sequences(self.settings.nats_url or "", self.settings.stream_name)
+                return count_log(acks.sequences, stored), stored
+            except asyncio.TimeoutError:  # nats-py's TimeoutError is one too
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(1)
 
     # --- the read models ----------------------------------------------------------------------
 

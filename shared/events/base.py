@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -35,3 +36,8 @@ class EventData(BaseModel):
     def aggregate(self) -> AggregateRef:
         """The aggregate this event is appended to."""
         return AggregateRef(self.AGGREGATE, getattr(self, self.AGGREGATE_ID))
+
+    def errors_at(self, time: datetime) -> tuple[tuple[str, str], ...]:
+        """(field, message) for what is wrong with this data given the event's field `time`,
+        which the data's own schema cannot see; none unless a type says otherwise."""
+        return ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +37,11 @@ class ReportSubmitted(_ReportEvent):
     report_id: Id
     month: Month
     narrative: Narrative
+
+    def errors_at(self, time: datetime) -> tuple[tuple[str, str], ...]:
+        if self.month > f"{time:%Y-%m}":
+            return (("month", "a report is for a month that has begun by the event's time"),)
+        return ()
 
 
 class ReportApproved(_ReportEvent):

@@ -10,7 +10,6 @@ from pydantic import ValidationError
 from shared.events import catalogue
 from shared.events.base import EventData
 from shared.events.envelope import PostedEvent, is_too_far_in_future
-from shared.events.report import ReportSubmitted
 from services.intake.domain.rejections import Rejection
 
 
@@ -62,8 +61,8 @@ def parse_event(raw: Any, now: datetime | None = None) -> tuple[PostedEvent, Eve
             data = spec.data_model.model_validate(raw["data"])
         except ValidationError as error:
             errors += _errors_of(error, "data")
-    if posted is not None and isinstance(data, ReportSubmitted) and data.month > f"{posted.time:%Y-%m}":
-        errors.append(("data.month", "a report is for a month that has begun by the event's time"))
+    if posted is not None and data is not None:
+        errors += [(f"data.{field}", message) for field, message in data.errors_at(posted.time)]
     if errors or posted is None or data is None:
         return schema_violation(tuple(errors))
     return posted, data

@@ -25,9 +25,17 @@ class Sealed:
     fingerprint: str
 
 
+def _content(event_type: str, source: str, time: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What makes an event the same event again (its author is compared apart)."""
+    return {"type": event_type, "source": source, "time": time, "data": data}
+
+
+def _posted_content(posted: PostedEvent, data: dict[str, Any]) -> dict[str, Any]:
+    return _content(posted.type, posted.source, format_time(posted.time), data)
+
+
 def _fingerprint(posted: PostedEvent, data: dict[str, Any]) -> str:
-    content = {"type": posted.type, "source": posted.source, "time": format_time(posted.time), "data": data}
-    return "sha256:" + sha256_hex(canonical_json(content))
+    return "sha256:" + sha256_hex(canonical_json(_posted_content(posted, data)))
 
 
 def _personal(data: EventData) -> tuple[str, dict[str, Any]] | None:
@@ -70,14 +78,13 @@ def same_apart_from_personal(original: StoredEvent, posted: PostedEvent, data: E
     whether there is a personal block, and every other field, can still be compared.
     """
     stored = catalogue.upcast(original.type, original.schemaversion, original.data)
-    posted_data = data.model_dump(mode="json", exclude_none=True)
-    return ((original.type, original.source, original.time) == (posted.type, posted.source, format_time(posted.time))
-            and ("personal" in stored) == ("personal" in posted_data)
-            and _without_personal(stored) == _without_personal(posted_data))
+    return (_content(original.type, original.source, original.time, _blanked(stored))
+            == _posted_content(posted, _blanked(data.model_dump(mode="json", exclude_none=True))))
 
 
-def _without_personal(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key != "personal"}
+def _blanked(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with its personal block, if any, reduced to the fact that there is one."""
+    return {**data, "personal": True} if "personal" in data else data
 
 
 __all__ = ["KeyDestroyed", "Sealed", "fingerprint_of", "same_apart_from_personal", "seal"]

@@ -126,8 +126,7 @@ def _outside_scope(command: Command) -> Rejection | None:
     """
     if command.principal.role not in (Role.MEDIATOR, Role.COORDINATOR):
         return None
-    states = [command.target, *(s for r, s in command.refs.items() if r.type in _PLACED)]
-    for state in states:
+    for state in (command.target, *command.refs.values()):
         if state.ref.type in _PLACED and state.exists and state.municipality:
             if rejection := _in_scope(command, state.municipality):
                 return rejection

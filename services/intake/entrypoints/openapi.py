@@ -13,20 +13,18 @@ from typing import Any
 from fastapi import FastAPI
 
 from shared.events.catalogue import SPECS
+from shared.events.envelope import PostedEvent
 
 REF = "#/components/schemas/{model}"
-_ID = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
-ENVELOPE_PROPERTIES: dict[str, Any] = {
-    "specversion": {"const": "1.0"}, "id": _ID,
-    "source": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\s]+$"},
-    "time": {"type": "string", "format": "date-time",
-             "description": "When it happened in the field (RFC 3339 with offset; not over 5 minutes ahead)"},
-    "datacontenttype": {"const": "application/json"},
-    "expectedversion": {"type": "integer", "minimum": 0,
-                        "description": "The aggregate version the client saw; a mismatch is a 409"},
-    "correlationid": _ID,
-}
-REQUIRED = ["specversion", "id", "source", "type", "time", "data"]
+
+
+def _envelope() -> dict[str, Any]:
+    """The envelope as PostedEvent validates it (one definition), saying what its schema cannot."""
+    envelope = PostedEvent.model_json_schema(ref_template=REF)
+    properties = envelope["properties"]
+    properties["time"]["description"] = "When it happened in the field (RFC 3339 with offset; not over 5 minutes ahead)"
+    properties["expectedversion"]["description"] = "The aggregate version the client saw; a mismatch is a 409"
+    return envelope
 
 
 def _name(event_type: str) -> str:
@@ -36,16 +34,16 @@ def _name(event_type: str) -> str:
 def event_schemas() -> dict[str, Any]:
     """Component schemas: each type's envelope and data, and the parts they share."""
     components: dict[str, Any] = {}
+    envelope = _envelope()
     for event_type, spec in sorted(SPECS.items()):
         data = spec.data_model.model_json_schema(ref_template=REF)
         components.update(data.pop("$defs", {}))
         name = _name(event_type)
         components[name] = data
         components[f"{name}Event"] = {
-            "title": f"{event_type} event", "type": "object", "required": REQUIRED,
-            "additionalProperties": False,
+            **envelope, "title": f"{event_type} event",
             "description": f"{data.get('description', '')} Who may post it: {', '.join(sorted(spec.roles))}.",
-            "properties": {**ENVELOPE_PROPERTIES, "type": {"const": event_type},
+            "properties": {**envelope["properties"], "type": {"const": event_type},
                            "data": {"$ref": REF.format(model=name)}}}
     return components
 

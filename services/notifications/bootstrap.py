@@ -25,6 +25,7 @@ from services.notifications.adapters.intake_client import IntakeClient
 from services.notifications.adapters.keys import WebhookSecrets, derive_key
 from services.notifications.adapters.links import LinkStore
 from services.notifications.adapters.resolver import SystemResolver
+from services.notifications.adapters.reach import ReachStore
 from services.notifications.adapters.schema import MIGRATIONS, SCHEMA, WAKE_CHANNEL
 from services.notifications.adapters.subscriptions import SubscriptionStore
 from services.notifications.adapters.templates import Templates
@@ -33,6 +34,7 @@ from services.notifications.adapters.webhooks import WebhookSender
 from services.notifications.application.answering import LinkAnswers
 from services.notifications.application.couriers import Composer, Courier, EmailCourier, WebhookCourier
 from services.notifications.application.deliveries import Deliveries
+from services.notifications.application.reach import Reach
 from services.notifications.application.delivering import DeliveryWorker, WorkerLimits
 from services.notifications.application.subscribing import Subscriptions
 from services.notifications.domain.backoff import Backoff
@@ -114,6 +116,7 @@ async def _open(app: FastAPI, settings: Settings) -> Parts:
                                             allow_private=settings.notify_allow_private_targets,
                                             log_head=runtime.log.last_sequence, catch_up=catch_up)
     app.state.deliveries = Deliveries(store)
+    app.state.reach = Reach(ReachStore(runtime.pool), lambda: fanout.position, catch_up)
     app.state.link_answers = LinkAnswers(link_key, LinkStore(runtime.pool), intake)
     fanout.start()
     wakeup.start()

@@ -104,4 +104,8 @@ MIGRATIONS = [
             used_at     timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (delivery_id, step)
         )"""),
+    Migration(6, "reach: cooperations and referrals by institution", """
+        CREATE INDEX cooperations_institution ON {schema}.cooperations (institution_id);
+        CREATE INDEX referrals_institution ON {schema}.referrals (institution_id);
+        CREATE INDEX institutions_municipality ON {schema}.institutions (municipality_id)"""),
 ]

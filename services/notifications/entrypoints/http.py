@@ -11,14 +11,18 @@ from pydantic import ValidationError
 
 from shared.auth.tokens import Principal
 from shared.http.auth import authenticate, bearer_scheme
+from shared.events.fields import ID_JSON_PATTERN
 from shared.http.ids import id_in_path, id_in_query
 from shared.http.json_body import parse_json
 from shared.http.openapi import problems
 from shared.http.problems import ProblemError
 from services.notifications.application.deliveries import Deliveries
+from services.notifications.application.reach import Reach
 from services.notifications.application.subscribing import Subscriptions
 from services.notifications.domain.refusals import Refusal
 from services.notifications.domain.subscriptions import SubscriptionRequest
+
+MAX_SEQUENCE = 10**18 - 1
 
 router = APIRouter(prefix="/v1", tags=["notifications"], responses=problems(401, 429))
 
@@ -34,6 +38,10 @@ def _subscriptions(request: Request) -> Subscriptions:
 
 def _deliveries(request: Request) -> Deliveries:
     return request.app.state.deliveries
+
+
+def _reach(request: Request) -> Reach:
+    return request.app.state.reach
 
 
 def _ok(outcome: Any) -> Any:
@@ -108,3 +116,20 @@ async def list_deliveries(request: Request, institution_id: str | None = id_in_q
 async def requeue_delivery(request: Request, delivery_id: str = id_in_path("delivery"),
                            principal: Principal = Depends(principal_of)) -> dict:
     return _ok(await _deliveries(request).requeue(principal, delivery_id))
+
+
+@router.get("/institutions/reach",
+            summary="Per institution: its subscriptions, and which cooperations and referrals it was told of",
+            description="A cooperation or referral is *told* once its notice was delivered to one of the "
+                        "institution's subscriptions, *answered* once the institution acknowledged, disputed "
+                        "or answered it, and *untold* when neither holds. Admins and auditors see every "
+                        "institution, coordinators those of their municipalities, an institution itself.",
+            responses=problems(403, 422, 503))
+async def list_reach(request: Request, municipality_id: str | None = id_in_query("municipality"),
+                     institution_id: str | None = id_in_query("institution"), limit: int = Query(100),
+                     cursor: str | None = Query(None, pattern=ID_JSON_PATTERN),
+                     min_sequence: int | None = Query(None, ge=0, le=MAX_SEQUENCE,
+                                                      description="Wait until notifications have read this far"),
+                     principal: Principal = Depends(principal_of)) -> dict:
+    page = _ok(await _reach(request).list(principal, municipality_id, institution_id, limit, cursor, min_sequence))
+    return {"items": page.items, "as_of_sequence": page.as_of_sequence, "next": page.next}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.support.harness import Harness, event
 from tests.support.world import World
 
@@ -81,3 +83,15 @@ async def test_a_batch_needs_an_events_list(intake: Harness, world: World) -> No
         answer = await intake.client.post("/v1/events:batch", json=body, headers=world.as_mediator)
         assert answer.status_code == 422
         assert [e["field"] for e in answer.json()["errors"]] == [named]
+
+
+async def test_a_cloudevents_json_batch_is_an_array_of_events(intake: Harness, world: World) -> None:
+    batch_media = {**world.as_mediator, "content-type": "application/cloudevents-batch+json"}
+    events = [world.activity(None, f"ce-batch-{n}", municipality_id=world.municipality) for n in range(2)]
+    answer = await intake.client.post("/v1/events:batch", content=json.dumps(events), headers=batch_media)
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == ["created", "created"]
+    wrapped = await intake.client.post("/v1/events:batch", content=json.dumps({"events": events}), headers=batch_media)
+    assert wrapped.status_code == 422 and [e["field"] for e in wrapped.json()["errors"]] == ["body"]
+    single = await intake.client.post("/v1/events", content=json.dumps(events[0]), headers=batch_media)
+    assert single.status_code == 415 and "/v1/events:batch" in single.json()["detail"]

@@ -53,6 +53,9 @@ async def test_when_nats_is_down_posts_are_503_with_retry_after_and_nothing_is_a
             assert answer.status_code == 503
             assert answer.headers["content-type"] == "application/problem+json"
             assert int(answer.headers["Retry-After"]) > 0
+            # the outcome of a write the log did not confirm is unknown: the answer must not
+            # promise that nothing was stored, and says how to find out
+            assert "may or may not have been stored" in answer.json()["detail"]
             readiness = await intake.client.get("/readyz")
             assert readiness.status_code == 503
             nats.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -152,6 +153,10 @@ async def test_an_unsupported_media_type_is_a_415(intake: Harness, world: World)
     answer = await intake.client.post("/v1/events", content=b"<event/>", headers={
         **world.as_mediator, "content-type": "application/xml"})
     await _assert_problem(answer, 415)
+    compressed = await intake.client.post("/v1/events", content=gzip.compress(b"{}"), headers={
+        **world.as_mediator, "content-type": "application/json", "content-encoding": "gzip"})
+    await _assert_problem(compressed, 415)
+    assert "uncompressed" in compressed.json()["detail"]
 
 
 async def test_unknown_routes_and_methods_answer_problems(intake: Harness) -> None:

@@ -16,7 +16,7 @@ from services.intake.application.intake import Unavailable
 from services.intake.application.reading import EventReader, NotVisible
 
 from .openapi import event_body_schema
-from .writes import MAX_BATCH, Answer, write_batch, write_event
+from .writes import BATCH_MEDIA, MAX_BATCH, Answer, write_batch, write_event
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -24,10 +24,12 @@ _ID = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
 _EVENT_SCHEMA = {"required": True, "content": {"application/json": {"schema": event_body_schema()}}}
 # Each event of a batch is decided on its own: one that is not a valid event comes back rejected,
 # with its problem, in the 200 answer. So the items are documented as events but may be anything.
-_BATCH_SCHEMA = {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["events"], "additionalProperties": False,
-    "properties": {"events": {"type": "array", "maxItems": MAX_BATCH, "items": {
-        "description": "An event as for POST /v1/events (anything else comes back rejected)"}}}}}}}
+_BATCH_EVENTS = {"type": "array", "maxItems": MAX_BATCH, "items": {
+    "description": "An event as for POST /v1/events (anything else comes back rejected)"}}
+_BATCH_SCHEMA = {"required": True, "content": {
+    "application/json": {"schema": {"type": "object", "required": ["events"], "additionalProperties": False,
+                                    "properties": {"events": _BATCH_EVENTS}}},
+    BATCH_MEDIA: {"schema": {**_BATCH_EVENTS, "description": "CloudEvents' JSON batch format: the events as an array"}}}}
 _APPENDED = {"type": "object", "required": ["id", "sequence", "version", "duplicate"], "properties": {
     "id": _ID, "sequence": {"type": "integer", "minimum": 1}, "version": {"type": "integer", "minimum": 1},
     "duplicate": {"type": "boolean"}}}

@@ -21,7 +21,9 @@ from services.intake.application.parsing import parse_event, schema_violation
 from services.intake.domain.rejections import Rejection
 
 MAX_BATCH = 500
-ACCEPTED_MEDIA = ("application/json", "application/cloudevents+json", "application/cloudevents-batch+json")
+EVENT_MEDIA = ("application/json", "application/cloudevents+json")
+# CloudEvents' JSON batch format is a bare array of events; plain JSON is {"events": [...]}.
+BATCH_MEDIA = "application/cloudevents-batch+json"
 RETRY_AFTER_SECONDS = 2
 
 
@@ -58,23 +60,33 @@ def _outcome_answer(outcome: Outcome) -> Answer:
     return Answer(201 if isinstance(outcome, Created) else 200, body, {"Location": f"/v1/events/{outcome.id}"})
 
 
-def _json_document(headers: Mapping[str, str], body: bytes) -> Any:
+def _media_type(headers: Mapping[str, str], accepted: tuple[str, ...]) -> str:
+    """The body's media type if it is one of `accepted` and not compressed; else a 415."""
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise ProblemError(415, f"send the body uncompressed, not with Content-Encoding {encoding}")
     media = headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if media not in ACCEPTED_MEDIA:
-        raise ProblemError(415, f"send JSON (one of {', '.join(ACCEPTED_MEDIA)}), not {media}")
-    return parse_json(body)
+    if media not in accepted:
+        raise ProblemError(415, f"send JSON (one of {', '.join(accepted)}), not {media}")
+    return media
 
 
 def _unavailable(error: Unavailable) -> ProblemError:
-    return ProblemError(503, f"the event log is unavailable, nothing was stored: {error}",
-                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    # A timeout may come after JetStream stored the event and before its ack arrived: the outcome
+    # is unknown, so the answer says so, and how to learn it (the same id is never stored twice).
+    return ProblemError(503, f"the event log did not confirm the write ({error}); it may or may not have been "
+                             "stored: send the same event again with the same id (a stored one answers "
+                             "duplicate)", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def write_event(intake: Intake, tokens: TokenAuthority, headers: Mapping[str, str], body: bytes) -> Answer:
     """POST /v1/events."""
     try:
         principal = principal_from_header(tokens, headers.get("authorization"))
-        parsed = parse_event(_json_document(headers, body))
+        if _media_type(headers, (*EVENT_MEDIA, BATCH_MEDIA)) == BATCH_MEDIA:
+            raise ProblemError(415, f"{BATCH_MEDIA} goes to POST /v1/events:batch; send one event as "
+                                    f"{' or '.join(EVENT_MEDIA)}")
+        parsed = parse_event(parse_json(body))
         if isinstance(parsed, Rejection):
             return _outcome_answer(parsed)
         try:
@@ -97,7 +109,12 @@ async def write_batch(intake: Intake, tokens: TokenAuthority, headers: Mapping[s
     """POST /v1/events:batch."""
     try:
         principal = principal_from_header(tokens, headers.get("authorization"))
-        document = _json_document(headers, body)
+        media = _media_type(headers, (*EVENT_MEDIA, BATCH_MEDIA))
+        document = parse_json(body)
+        if media == BATCH_MEDIA:
+            if not isinstance(document, list):
+                return _outcome_answer(schema_violation((("body", f"{BATCH_MEDIA} is a JSON array of events"),)))
+            document = {"events": document}
         if not isinstance(document, dict) or not isinstance(document.get("events"), list):
             return _outcome_answer(schema_violation((("events", 'send {"events": [...]}'),)))
         if extra := sorted(set(document) - {"events"}):

@@ -131,6 +131,14 @@ async def test_reports_come_as_csv_and_as_a_printable_page(demo: Demo) -> None:
     assert "Romu mediatora mēneša pārskats" in page.text and "<svg" in page.text and "<script" not in page.text
     english = await read(demo.reporting, "/v1/reports/summary", demo.auditor, format="html", lang="en", **SEASON)
     assert "Roma families supported" in english.text
+    by_institution = await read(demo.reporting, "/v1/reports/summary", demo.auditor, format="csv",
+                                table="by_institution", **SEASON)
+    assert by_institution.status_code == 200 and "by_institution" in by_institution.headers["content-disposition"]
+    table = list(csv.DictReader(io.StringIO(by_institution.text)))
+    total = {r["municipality_id"]: r["cooperations_total"] for r in rows}["total"]
+    assert table and sum(int(r["cooperations"]) for r in table) == int(total)
+    assert (await read(demo.reporting, "/v1/reports/summary", demo.auditor, table="by_institution",
+                       **SEASON)).status_code == 400  # a table is a CSV's
 
 
 async def test_a_report_as_of_an_earlier_sequence_is_the_same_bytes_as_it_was_then(

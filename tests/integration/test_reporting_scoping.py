@@ -111,6 +111,10 @@ async def test_a_mediators_lists_hold_only_their_municipalities_records(
     summary = await read_json(reporting, "/v1/reports/summary", world.as_mediator,
                               **{"from": "2020-01-01", "to": "2030-12-31"})
     assert [m["municipality_id"] for m in summary["municipalities"]] == [world.municipality]
+    assert summary["figures_limited_to"] == [world.municipality]  # the total is theirs only, and says so
+    page = await read(reporting, "/v1/reports/summary", world.as_mediator, format="html", lang="en",
+                      **{"from": "2020-01-01", "to": "2030-12-31"})
+    assert "all municipalities" not in page.text
 
 
 async def test_a_mediator_reads_their_own_monthly_report(

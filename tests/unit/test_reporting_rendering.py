@@ -58,6 +58,16 @@ def test_the_monthly_csv_says_whose_month_and_as_of_which_sequence() -> None:
                                ("med-1", "2020-01", "submitted", "50", "total")]
 
 
+def test_the_by_institution_csv_has_a_row_per_institution_in_each_municipality() -> None:
+    rows = list(csv.DictReader(io.StringIO(summary_csv(_summary(), "by_institution"))))
+    assert rows == [{"from": "2020-01-01", "to": "2020-01-31", "as_of_sequence": "77", "municipality_id": "jelgava",
+                     "institution_id": "inst-1", "name": "<script>alert('x')</script> skola", "cooperations": "3",
+                     "acknowledged": "1"}]
+    monthly = list(csv.DictReader(io.StringIO(monthly_csv(_monthly(None), "by_institution"))))
+    assert [(r["mediator_id"], r["figures_as_of_sequence"], r["institution_id"], r["cooperations"]) for r in monthly] \
+        == [("med-1", "50", "inst-1", "3")]
+
+
 def test_the_printable_summary_is_latvian_by_default_with_inline_charts_and_nothing_to_fetch() -> None:
     page = render_summary(_summary(), "lv", None)
     assert '<html lang="lv">' in page and "Romu mediatoru darba pārskats" in page

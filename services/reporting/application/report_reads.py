@@ -32,7 +32,11 @@ async def read_summary(ctx: ReadContext, principal: Principal, period: Period, m
     if municipality_id is not None and not await registry.places(ctx.pool, ctx.schema, as_of, within):
         raise NotVisible("municipality", municipality_id)
     # Unpinned, the summary is as of whatever the projection has reached by then (at least `as_of`).
-    return await reports.summary(ctx.pool, ctx.schema, period, as_of_sequence, within, municipality_id)
+    report = await reports.summary(ctx.pool, ctx.schema, period, as_of_sequence, within, municipality_id)
+    if municipality_id is None and within is not None:
+        # a scoped caller's summary (and its total) covers their municipalities only: say so
+        report = {**report, "figures_limited_to": sorted(within)}
+    return report
 
 
 async def read_monthly(ctx: ReadContext, principal: Principal, mediator_id: str, month: str, *,

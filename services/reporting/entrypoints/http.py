@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -14,6 +16,7 @@ from shared.http.openapi import problems
 from services.reporting.application.access_reads import list_reads
 from services.reporting.application.casework import list_cases, read_case
 from services.reporting.application.context import ReadContext
+from services.reporting.application.errors import BadQuery
 from services.reporting.application.family_file import read_family
 from services.reporting.application.ledger import list_cooperations, list_referrals
 from services.reporting.application.paging import PageRequest, page_request
@@ -21,7 +24,7 @@ from services.reporting.application.report_reads import read_monthly, read_summa
 from services.reporting.queries.access_log import ReadsFilter
 from services.reporting.queries.casework import CaseFilter
 from services.reporting.queries.ledger import LedgerFilter
-from services.reporting.rendering.csv_export import monthly_csv, summary_csv
+from services.reporting.rendering.csv_export import TABLES, monthly_csv, summary_csv
 from services.reporting.rendering.html import render_monthly, render_summary
 from services.reporting.rendering.labels import LANGUAGES
 
@@ -47,6 +50,8 @@ CURSOR = Query(None, description="The `next` cursor of the previous page")
 AS_OF = Query(None, description="Compute the report as of this sequence (at most the current position)")
 FORMAT = Query(None, description="json (default), csv or html")
 LANG = Query(None, description="lv (default) or en, for html")
+TABLE = Query(None, description="for csv: figures (default: a row per municipality and the total) or "
+                                "by_institution (cooperations and acknowledgements per institution)")
 FROM_TIME = Query(None, alias="from", description="First Riga day, YYYY-MM-DD (or an RFC 3339 time)")
 TO_TIME = Query(None, description="Last Riga day, included (or an RFC 3339 time)")
 FROM_DAY = Query(None, alias="from", description="First day, YYYY-MM-DD")
@@ -72,6 +77,13 @@ def _page(limit: str | None, cursor: str | None) -> PageRequest:
 def _shape(format: str | None, lang: str | None) -> tuple[str, str]:
     shape = params.choice("format", format, FORMATS, "json") or "json"
     return shape, params.choice("lang", lang, LANGUAGES, "lv") or "lv"
+
+
+def _table(table: str | None, shape: str) -> str:
+    chosen = params.choice("table", table, TABLES, "figures") or "figures"
+    if table is not None and shape != "csv":
+        raise BadQuery("table", "applies to format=csv")
+    return chosen
 
 
 def _csv(text: str, name: str) -> Response:
@@ -136,14 +148,17 @@ async def get_referrals(request: Request, institution_id: str | None = None,
 async def get_monthly(request: Request, mediator_id: str | None = None,
                       month: str | None = Query(None, description="YYYY-MM"), format: str | None = FORMAT,
                       lang: str | None = LANG, as_of_sequence: str | None = AS_OF,
-                      min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> Response:
+                      min_sequence: str | None = MIN_SEQUENCE, table: str | None = TABLE,
+                      principal: Principal = CALLER) -> Response:
     shape, language = _shape(format, lang)
+    chosen = _table(table, shape)
     report = await read_monthly(context(request), principal,
                                 params.identifier("mediator_id", params.required("mediator_id", mediator_id)),
                                 params.month(month), as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
                                 min_sequence=params.sequence("min_sequence", min_sequence))
     if shape == "csv":
-        return _csv(monthly_csv(report), f"tilts-{report['mediator_id']}-{report['month']}")
+        suffix = "" if chosen == "figures" else f"-{chosen}"
+        return _csv(monthly_csv(report, chosen), f"tilts-{report['mediator_id']}-{report['month']}{suffix}")
     if shape == "html":
         return HTMLResponse(render_monthly(report, language), headers=HTML_POLICY)
     return JSONResponse(report)
@@ -154,18 +169,30 @@ async def get_monthly(request: Request, mediator_id: str | None = None,
 async def get_summary(request: Request, from_: str | None = FROM_DAY, to: str | None = TO_DAY,
                       municipality_id: str | None = None, format: str | None = FORMAT, lang: str | None = LANG,
                       as_of_sequence: str | None = AS_OF, min_sequence: str | None = MIN_SEQUENCE,
-                      principal: Principal = CALLER) -> Response:
+                      table: str | None = TABLE, principal: Principal = CALLER) -> Response:
     shape, language = _shape(format, lang)
+    chosen = _table(table, shape)
     report = await read_summary(context(request), principal, params.period(from_, to),
                                 params.identifier("municipality_id", municipality_id),
                                 as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
                                 min_sequence=params.sequence("min_sequence", min_sequence))
     if shape == "csv":
-        return _csv(summary_csv(report), f"tilts-summary-{report['from']}-{report['to']}")
+        suffix = "" if chosen == "figures" else f"-{chosen}"
+        return _csv(summary_csv(report, chosen), f"tilts-summary-{report['from']}-{report['to']}{suffix}")
     if shape == "html":
-        place = report["municipalities"][0]["name"] if municipality_id and report["municipalities"] else None
-        return HTMLResponse(render_summary(report, language, place), headers=HTML_POLICY)
+        return HTMLResponse(render_summary(report, language, _places(report, municipality_id)), headers=HTML_POLICY)
     return JSONResponse(report)
+
+
+def _places(report: dict[str, Any], municipality_id: str | None) -> str | None:
+    """What the summary page's header names: the municipality asked for, those a scoped caller
+    sees, or None for every municipality."""
+    if municipality_id and report["municipalities"]:
+        return report["municipalities"][0]["name"]
+    if report.get("figures_limited_to") is not None:
+        names = {m["municipality_id"]: m["name"] for m in report["municipalities"]}
+        return ", ".join(names.get(m, m) for m in report["figures_limited_to"]) or "—"
+    return None
 
 
 @router.get("/audit/access", tags=["auditing"], summary="Who read which family's file, when and why (auditors)")

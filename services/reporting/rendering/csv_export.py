@@ -1,4 +1,9 @@
-"""Reports as CSV: one row per municipality and a total row, with the same columns every time."""
+"""Reports as CSV: one row per municipality and a total row, with the same columns every time.
+
+`table=by_institution` gives the cooperations by institution instead: one row per institution
+within each municipality's section (an institution appears under each municipality whose
+mediators worked with it), with how many of those cooperations it acknowledged.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ FIGURE_COLUMNS = (
 SUMMARY_COLUMNS = ("from", "to", "as_of_sequence", "municipality_id", "name", *FIGURE_COLUMNS)
 MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "as_of_sequence",
                    "municipality_id", "name", *FIGURE_COLUMNS)
+TABLES = ("figures", "by_institution")
+INSTITUTION_COLUMNS = ("municipality_id", "institution_id", "name", "cooperations", "acknowledged")
 
 
 def _text(value: str) -> str:
@@ -47,18 +54,28 @@ def _write(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def summary_csv(report: dict[str, Any]) -> str:
+def _by_institution(head: dict[str, Any], report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**head, "municipality_id": m["municipality_id"], "institution_id": i["institution_id"],
+             "name": _text(i["name"]), "cooperations": i["count"], "acknowledged": i["acknowledged"]}
+            for m in report["municipalities"] for i in m["cooperations"]["by_institution"]]
+
+
+def summary_csv(report: dict[str, Any], table: str = "figures") -> str:
     """The summary report as CSV."""
     head = {"from": report["from"], "to": report["to"], "as_of_sequence": report["as_of_sequence"]}
+    if table == "by_institution":
+        return _write((*SUMMARY_COLUMNS[:3], *INSTITUTION_COLUMNS), _by_institution(head, report))
     rows = [{**head, "municipality_id": m["municipality_id"], "name": _text(m["name"]), **figure_cells(m)}
             for m in report["municipalities"]]
     rows.append({**head, "municipality_id": "total", "name": "", **figure_cells(report["total"])})
     return _write(SUMMARY_COLUMNS, rows)
 
 
-def monthly_csv(report: dict[str, Any]) -> str:
+def monthly_csv(report: dict[str, Any], table: str = "figures") -> str:
     """A monthly report as CSV (the figures as submitted, or as of now for a draft)."""
     head = {key: report[key] for key in MONTHLY_COLUMNS[:5]}
+    if table == "by_institution":
+        return _write((*MONTHLY_COLUMNS[:5], *INSTITUTION_COLUMNS), _by_institution(head, report))
     rows = [{**head, "municipality_id": m["municipality_id"], "name": _text(m["name"]), **figure_cells(m)}
             for m in report["municipalities"]]
     rows.append({**head, "municipality_id": "total", "name": "", **figure_cells(report)})

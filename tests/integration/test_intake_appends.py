@@ -53,6 +53,18 @@ async def test_a_resent_event_is_a_duplicate_with_the_original_result(intake: Ha
     assert again.json() == {**first, "duplicate": True}
 
 
+async def test_a_resent_event_with_its_time_written_in_utc_is_the_same_event(intake: Harness, world: World) -> None:
+    body = {**world.activity(None, "a-utc", municipality_id=world.municipality), "time": "2020-01-14T10:00:00+02:00"}
+    first = await must_post(intake, body, world.as_mediator)
+    for same_instant in ("2020-01-14T08:00:00Z", "2020-01-14T08:00:00.000+00:00", "2020-01-14T10:00:00+02:00"):
+        again = await post(intake, {**body, "time": same_instant}, world.as_mediator)
+        assert again.status_code == 200 and again.json() == {**first, "duplicate": True}, same_instant
+    other_instant = await post(intake, {**body, "time": "2020-01-14T10:00:00+03:00"}, world.as_mediator)
+    assert other_instant.status_code == 409
+    stored = (await intake.client.get(f"/v1/events/{body['id']}", headers=world.as_mediator)).json()
+    assert stored["time"] == "2020-01-14T10:00:00+02:00"  # as first recorded
+
+
 async def test_the_same_id_with_different_content_is_a_conflict(intake: Harness, world: World) -> None:
     body = world.activity(None, "a-reused", municipality_id=world.municipality)
     await must_post(intake, body, world.as_mediator)

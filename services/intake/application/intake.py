@@ -26,7 +26,7 @@ from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import EventIndex, IndexedEvent
 from services.intake.domain.decide import Accepted, Command, decide, references
 from services.intake.domain.rejections import Rejection, forbidden, wrong_state
-from services.intake.domain.state import AggregateState, apply_stored
+from services.intake.domain.state import AggregateState, Applied, apply_stored
 
 from .sealing import fingerprint_of, same_apart_from_personal, seal
 
@@ -152,10 +152,21 @@ class Intake:
             original = await self._log.get(applied.sequence)
             same = original is not None and same_apart_from_personal(original, posted, data)
         else:
-            same = fingerprint == applied.fingerprint
+            same = fingerprint == applied.fingerprint or await self._same_instant_restated(posted, data, applied)
         if not same:
             return _reused_id(posted.id)
         return Duplicate(posted.id, applied.sequence, applied.version)
+
+    async def _same_instant_restated(self, posted: PostedEvent, data: EventData, applied: Applied) -> bool:
+        """The same event with its `time` written another way (08:00Z for 10:00+02:00), as a phone
+        that keeps times in UTC re-sends it? The fingerprint has the text as first posted."""
+        original = await self._log.get(applied.sequence)
+        if original is None or original.time == format_time(posted.time):
+            return False
+        first = datetime.fromisoformat(original.time)
+        if first != posted.time:
+            return False
+        return await fingerprint_of(self._keys, posted.model_copy(update={"time": first}), data) == applied.fingerprint
 
     async def _plan(self, principal: Principal, posted: PostedEvent, data: EventData,
                     target: AggregateState, pending: dict[AggregateRef, AggregateState],

@@ -9,6 +9,7 @@ enters it only as a digest keyed with the family's own key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.canonical import canonical_json, sha256_hex
@@ -78,8 +79,10 @@ def same_apart_from_personal(original: StoredEvent, posted: PostedEvent, data: E
     whether there is a personal block, and every other field, can still be compared.
     """
     stored = catalogue.upcast(original.type, original.schemaversion, original.data)
-    return (_content(original.type, original.source, original.time, _blanked(stored))
-            == _posted_content(posted, _blanked(data.model_dump(mode="json", exclude_none=True))))
+    posted_data = _blanked(data.model_dump(mode="json", exclude_none=True))
+    return (datetime.fromisoformat(original.time) == posted.time  # the same instant, however written
+            and _content(original.type, original.source, "", _blanked(stored))
+            == _content(posted.type, posted.source, "", posted_data))
 
 
 def _blanked(data: dict[str, Any]) -> dict[str, Any]:

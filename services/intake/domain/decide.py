@@ -453,6 +453,8 @@ def _where_mediator_works(c: Command, municipality_id: str | None,
 
 @_rule.register
 def _(data: OutcomeRecorded, c: Command) -> Decision:
+    # A closed case still takes outcomes: a child enrolled or a benefit granted is often known
+    # only after the mediator closed the case (activities and referrals, new work, are refused).
     case = _open_case(c)
     if isinstance(case, Rejection):
         return case

@@ -125,6 +125,8 @@ async def test_a_referral_is_accepted_then_completed_through_its_link(
         assert "Pieņemt" in page.text and "Noraidīt" in page.text and "Atzīmēt kā izpildītu" not in page.text
         accepted = await notify.client.post(link, headers=FORM, content="action=accept&text=")
         assert accepted.status_code == 200 and "Atzīmēt kā izpildītu" in accepted.text
+        clicked_again = await notify.client.post(link, headers=FORM, content="action=accept&text=")
+        assert clicked_again.status_code == 409 and "jau ir atbildēts" in clicked_again.text  # not "invalid"
         completed = await notify.client.post(link, headers=FORM, content="action=complete&text=Pabalsts+pieš%C4%B7irts")
         assert completed.status_code == 200
         again = await notify.client.post(link, headers=FORM, content="action=decline&text=")

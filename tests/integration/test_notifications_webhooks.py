@@ -81,6 +81,25 @@ async def test_a_dead_receiver_is_parked_after_the_maximum_attempts_and_an_admin
         assert requeued.status_code == 200 and requeued.json()["status"] in ("pending", "delivered")
         [delivered] = await settled(notify, world, 1, "delivered")
         assert delivered["id"] == parked["id"] and len(receiver.requests) == 4
+        again = await notify.client.post(f"/v1/deliveries/{parked['id']}:requeue", headers=world.admin)
+        assert again.status_code == 409  # delivered: its attempts stay as they were
+        assert (await deliveries(notify, world))[0]["attempts"] == delivered["attempts"]
+
+
+async def test_deleting_a_subscription_cancels_its_parked_deliveries_too(
+        make_settings, live_intake: Harness, unique_id: str) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, notify_max_attempts=1)
+    async with serving(WebhookReceiver.dead(), lifespan="off") as url, running_notifications(settings) as notify:
+        subscription = await subscribe(notify, world, "webhook", url)
+        await world.cooperation("coop")
+        [parked] = await settled(notify, world, 1, "parked")
+        assert (await notify.client.delete(f"/v1/subscriptions/{subscription['id']}",
+                                           headers=world.admin)).status_code == 204
+        [cancelled] = await deliveries(notify, world)
+        assert cancelled["id"] == parked["id"] and cancelled["status"] == "cancelled"
+        refused = await notify.client.post(f"/v1/deliveries/{parked['id']}:requeue", headers=world.admin)
+        assert refused.status_code == 409
 
 
 async def test_a_slow_receiver_times_out_and_the_delivery_is_retried(

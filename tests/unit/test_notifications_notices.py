@@ -98,3 +98,24 @@ def test_a_subscription_wants_its_types_and_only_events_after_it_began() -> None
     assert not interest.wants(COOPERATION)  # sequence 10: already in the log when it subscribed
     assert interest.wants(COOPERATION.with_sequence(11))
     assert not interest.wants(stored("tilts.referral.made", {}, sequence=12))
+
+
+def test_a_link_runs_from_when_it_is_sent_so_a_requeued_notice_does_not_arrive_expired() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from services.notifications.adapters.deliveries import ClaimedDelivery
+    from services.notifications.application.couriers import Composer
+
+    recorded = datetime(2020, 1, 14, 8, tzinfo=UTC)
+    facts = notice_for(COOPERATION, "school-1", NAMES, None).facts
+    delivery = ClaimedDelivery(delivery_id="d1", event_id=COOPERATION.id, event_type=COOPERATION.type,
+                               subscription_id="s1", institution_id="school-1", channel="webhook",
+                               origin="https://school.example", attempts=1, recorded_at=recorded, facts=facts,
+                               target="https://school.example/hook", sealed_secret=b"x", digest=None,
+                               subscription_deleted=False)
+    key, ttl = b"k" * 32, timedelta(days=30)
+    on_time = Composer(key, "http://n", "http://i", ttl, clock=lambda: recorded + timedelta(seconds=2))
+    assert on_time.link(delivery)[1] == recorded + timedelta(seconds=2) + ttl
+    requeued_at = recorded + timedelta(days=45)  # parked during an outage, requeued weeks later
+    late = Composer(key, "http://n", "http://i", ttl, clock=lambda: requeued_at)
+    assert late.link(delivery)[1] == requeued_at + ttl

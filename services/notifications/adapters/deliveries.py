@@ -162,12 +162,14 @@ class DeliveryStore:
         return None if row is None else dict(row)
 
     async def requeue(self, delivery_id: str) -> bool:
-        """Due again now with a fresh set of attempts; False if in flight or cancelled."""
+        """Due again now with a fresh set of attempts; False if in flight, delivered or cancelled."""
         async with self._pool.acquire() as connection, connection.transaction():
             result = await connection.execute(
                 f"""UPDATE {S}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(),
                            delivered_at = NULL, leased_until = NULL, lease_owner = NULL
-                    WHERE delivery_id = $1 AND status <> 'cancelled'
+                    WHERE delivery_id = $1 AND status NOT IN ('cancelled', 'delivered')
+                      AND NOT EXISTS (SELECT 1 FROM {S}.subscriptions s
+                                      WHERE s.subscription_id = deliveries.subscription_id AND s.deleted_at IS NOT NULL)
                       AND (leased_until IS NULL OR leased_until < now())""", delivery_id)
             await connection.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
         return result == "UPDATE 1"

@@ -55,7 +55,7 @@ class SubscriptionStore:
         return [_subscription(r) for r in rows]
 
     async def delete(self, subscription_id: str) -> bool:
-        """End a subscription: forget its secret, cancel what it has not delivered yet."""
+        """End a subscription: forget its secret, cancel what it has not delivered yet (parked too)."""
         async with self._pool.acquire() as connection, connection.transaction():
             status = await connection.execute(
                 f"""UPDATE {S}.subscriptions SET deleted_at = now(), sealed_secret = NULL
@@ -64,7 +64,7 @@ class SubscriptionStore:
                 return False
             await connection.execute(
                 f"""UPDATE {S}.deliveries SET status = 'cancelled', next_attempt_at = NULL
-                    WHERE subscription_id = $1 AND status IN ('pending', 'failed')
+                    WHERE subscription_id = $1 AND status IN ('pending', 'failed', 'parked')
                       AND (leased_until IS NULL OR leased_until < now())""", subscription_id)
             await connection.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
         return True

@@ -94,6 +94,9 @@ class LinkAnswers:
         if page.step is None:
             return AlreadyAnswered(page)
         action = ACTIONS.get(action_name)
+        if action is not None and action_name not in page.step.actions \
+                and status_after(page.link, action_name) == page.state:
+            return AlreadyAnswered(page)  # the same answer again, after the first one landed
         if action is None or action_name not in page.step.actions:
             return NotAnswered(page, InvalidAnswer("action", f"choose one of: {', '.join(page.step.actions)}"))
         data = answer_data(page.link, action, text)

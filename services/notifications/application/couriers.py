@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from services.notifications.domain.links import Link, LinkKind, sign_link
@@ -46,8 +47,10 @@ class Courier(Protocol):
 class Composer:
     """Builds what a delivery tells: the notice, a signed answer link, how to answer by API."""
 
-    def __init__(self, link_key: bytes, public_url: str, intake_url: str, link_ttl: timedelta) -> None:
+    def __init__(self, link_key: bytes, public_url: str, intake_url: str, link_ttl: timedelta,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._link_key, self._public_url, self._intake_url, self._ttl = link_key, public_url, intake_url, link_ttl
+        self._clock = clock
 
     @staticmethod
     def notice(delivery: ClaimedDelivery) -> Notice:
@@ -58,7 +61,9 @@ class Composer:
         notice = self.notice(delivery)
         if not notice.answerable:
             return None
-        expires = delivery.recorded_at + self._ttl
+        # Counted from the sending: a delivery requeued after an outage (or parked for weeks)
+        # must not arrive with a link that has already run out.
+        expires = max(delivery.recorded_at, self._clock()) + self._ttl
         kind: LinkKind = "cooperation" if notice.kind == "cooperation" else "referral"
         link = Link(kind=kind, subject_id=notice.facts[f"{notice.kind}_id"],
                     institution_id=delivery.institution_id, contact_id=notice.facts.get("contact", {}).get("id"),

@@ -70,6 +70,8 @@ class Deliveries:
             return not_found(f"no delivery {delivery_id}")
         if row["status"] == DeliveryStatus.CANCELLED:
             return conflict("its subscription was deleted: the delivery is cancelled")
+        if row["status"] == DeliveryStatus.DELIVERED:
+            return conflict("it was delivered; only a delivery that failed or was parked is tried again")
         if row["in_flight"]:
             return conflict("the delivery is being sent right now")
         if not await self._store.requeue(delivery_id):

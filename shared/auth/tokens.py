@@ -46,6 +46,25 @@ class Principal:
         return self.subject
 
 
+def _why_refused(error: Exception) -> str:
+    """What a caller is told about a refused token: the reason in plain words, never a library's
+    internals (a garbage token made PyJWT quote the bytes it could not decode)."""
+    reasons: list[tuple[type[Exception], str]] = [
+        (jwt.ExpiredSignatureError, "the token has expired"),
+        (jwt.ImmatureSignatureError, "the token is not valid yet"),
+        (jwt.MissingRequiredClaimError, "the token lacks a required claim"),
+        (jwt.InvalidAudienceError, "the token was not issued for this system"),
+        (jwt.InvalidIssuerError, "the token was not issued by this system"),
+        (jwt.InvalidSignatureError, "the token's signature does not verify"),
+        (jwt.InvalidAlgorithmError, "the token is not signed the way Tilts signs tokens"),
+        ((KeyError, ValueError), "the token names no known role"),
+    ]
+    for kind, reason in reasons:
+        if isinstance(error, kind):
+            return reason
+    return "the token is not a well-formed signed token"
+
+
 def parse_duration(text: str) -> timedelta:
     """'90m', '8h', '30d', '2w' -> timedelta."""
     match = _DURATION.match(text.strip())
@@ -113,7 +132,7 @@ class TokenAuthority:
                                 options={"require": ["exp", "iat", "sub", "aud", "iss"]})
             role = Role(claims["role"])
         except (jwt.PyJWTError, KeyError, ValueError) as error:
-            raise TokenError(str(error) or type(error).__name__) from error
+            raise TokenError(_why_refused(error)) from error
         municipalities = claims.get("municipalities") or []
         institution = claims.get("institution")
         if not isinstance(municipalities, list) or not all(isinstance(m, str) for m in municipalities):

@@ -129,3 +129,21 @@ async def test_an_institution_acknowledges_its_own_cooperation_once(intake: Harn
     stranger = intake.auth("institution", "other-api", institution="someone-else")
     assert (await post(intake, event("tilts.cooperation.disputed", {
         "cooperation_id": cooperation_id, "contact_id": world.contacts[1], "reason": "x"}), stranger)).status_code == 403
+
+
+async def test_an_institution_reads_its_own_cooperation_without_the_family_or_case(
+        intake: Harness, world: World) -> None:
+    family_id = await world.family("fam-withheld")
+    case_id = await world.case(family_id, "case-withheld")
+    body = event("tilts.cooperation.recorded", {
+        "cooperation_id": world.id("coop-withheld"), "institution_id": world.institution,
+        "contact_id": world.contacts[0], "domain": "education", "channel": "meeting",
+        "purpose": "kavējumu iemesli", "family_id": family_id, "case_id": case_id})
+    await must_post(intake, body, world.as_mediator)
+    seen = await intake.client.get(f"/v1/events/{body['id']}", headers=world.as_institution)
+    assert seen.status_code == 200
+    assert "family_id" not in seen.json()["data"] and "case_id" not in seen.json()["data"]
+    assert seen.json()["data"]["purpose"] == "kavējumu iemesli"
+    assert seen.headers["tilts-withheld"] == "data.family_id, data.case_id"
+    mediator = await intake.client.get(f"/v1/events/{body['id']}", headers=world.as_mediator)
+    assert mediator.json()["data"]["case_id"] == case_id and "tilts-withheld" not in mediator.headers

@@ -195,3 +195,17 @@ def test_parse_duration_refuses_a_lifetime_no_token_can_carry(text: str) -> None
     # then overflows `now + ttl` in mint: both end as tracebacks.
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_a_refused_token_is_explained_in_plain_words_without_library_internals() -> None:
+    cases = {
+        AUTHORITY.mint(Role.ADMIN, "a", ttl=timedelta(minutes=-5)): "the token has expired",
+        "eyJhbGciOiJFZERTQSJ9.\xb7\xff.x": "the token is not a well-formed signed token",
+        "not-a-token": "the token is not a well-formed signed token",
+        jwt.encode(claims(), Ed25519PrivateKey.generate(), algorithm="EdDSA"): "the token's signature does not verify",
+        jwt.encode(claims(role="overlord"), KEY, algorithm="EdDSA"): "the token names no known role",
+    }
+    for token, reason in cases.items():
+        with pytest.raises(TokenError) as refused:
+            AUTHORITY.verify(token)
+        assert str(refused.value) == reason, token

@@ -17,6 +17,16 @@ from services.intake.domain.state import Mediator
 from .intake import Unavailable
 
 INDEX_WAIT_SECONDS = 2.0
+# An institution sees its own cooperations and referrals, but no family details (contract): which
+# family or case a mediator's work was for stays with the mediators and coordinators.
+WITHHELD_FROM_INSTITUTIONS = ("family_id", "case_id", "person_ids")
+
+
+def withheld_from(principal: Principal, event: StoredEvent) -> tuple[str, ...]:
+    """The data fields of `event` the caller may not see."""
+    if principal.role is not Role.INSTITUTION:
+        return ()
+    return tuple(name for name in WITHHELD_FROM_INSTITUTIONS if name in event.data)
 
 
 class NotVisible(LookupError):

@@ -13,7 +13,7 @@ from shared.http.ids import id_in_path
 from shared.http.openapi import problems
 from shared.http.problems import problem, unavailable
 from services.intake.application.intake import Unavailable
-from services.intake.application.reading import EventReader, NotVisible
+from services.intake.application.reading import EventReader, NotVisible, withheld_from
 
 from .openapi import event_body_schema
 from .writes import BATCH_MEDIA, MAX_BATCH, Answer, write_batch, write_event
@@ -79,6 +79,9 @@ async def post_batch(request: Request) -> Response:
 
 
 @router.get("/events/{event_id}", summary="One stored event as recorded, within the caller's scope",
+            description="An institution reads its own cooperations and referrals without the family details "
+                        "(`family_id`, `case_id`, `person_ids`); the `Tilts-Withheld` header then names what "
+                        "was left out (the event's `hash` covers the event as stored).",
             responses=problems(401, 404, 422, 429, 503))
 async def get_event(request: Request, event_id: str = id_in_path("event"),
                     principal: Principal = Depends(principal_of)) -> JSONResponse:
@@ -89,7 +92,12 @@ async def get_event(request: Request, event_id: str = id_in_path("event"),
         return problem(404, f"no event {event_id} that you may see")
     except Unavailable as error:
         raise unavailable(str(error)) from error
-    return JSONResponse(event.as_json())
+    body, withheld = event.as_json(), withheld_from(principal, event)
+    if not withheld:
+        return JSONResponse(body)
+    # Without them the hash no longer covers what is shown; the header says what was left out.
+    body["data"] = {k: v for k, v in body["data"].items() if k not in withheld}
+    return JSONResponse(body, headers={"Tilts-Withheld": ", ".join(f"data.{name}" for name in withheld)})
 
 
 __all__ = ["router", "principal_of"]

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shared.auth.tokens import TokenAuthority, parse_duration
+from shared.auth.tokens import TokenAuthority, parse_duration, subject_problem
 from shared.roles import Role
 
 from .audit import audit_app
@@ -62,6 +62,8 @@ def token_create(
         lifetime: timedelta = parse_duration(ttl)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--ttl") from error
+    if (problem := subject_problem(subject)) is not None:
+        raise typer.BadParameter(problem, param_hint="--subject")
     if role is Role.INSTITUTION and not institution:
         raise typer.BadParameter("an institution token needs --institution", param_hint="--institution")
     authority = TokenAuthority.from_settings(settings_for(data_dir))

@@ -21,6 +21,7 @@ from shared.embedded import EmbeddedNats, EmbeddedPostgres, start_cluster
 from shared.embedded import process
 from shared.runtime_file import remove_runtime_urls, write_runtime_urls
 
+from .data_dir_lock import DataDirInUse, hold_data_dir
 from .services import SERVICES, ServiceSpec
 
 READY_TIMEOUT = 90.0
@@ -101,12 +102,18 @@ def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int
     """Start everything, wait for a stop signal, stop everything; the exit code."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = settings.model_copy(update={"data_dir": settings.data_dir.absolute()})
+    try:
+        held = hold_data_dir(settings.data_dir)
+    except DataDirInUse as error:
+        console.print(f"[red]{error}[/]")
+        return 1
     # A plain flag: a signal handler that takes a lock (threading.Event.set) can deadlock when
     # the signal arrives while the main thread holds that lock inside Event.wait.
     stopping: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda number, _frame: stopping.append(number))
     with ExitStack() as stack:
+        stack.callback(held.close)  # released last, after every server stopped
         urls = _start_servers(settings, stack, console, cluster)
         write_runtime_urls(settings.data_dir, {k: v for k, v in urls.items() if k.endswith("_URL")})  # for other commands
         stack.callback(remove_runtime_urls, settings.data_dir)

@@ -76,6 +76,16 @@ def parse_duration(text: str) -> timedelta:
     return duration
 
 
+def subject_problem(subject: str) -> str | None:
+    """Why `subject` cannot name a token's holder, if it cannot: every event and every read of
+    personal data is attributed to it, so it must name someone."""
+    if not subject.strip():
+        return "a token must name its subject (who it speaks for)"
+    if subject != subject.strip() or not subject.isprintable():
+        return "a token's subject has no surrounding spaces or control characters"
+    return None
+
+
 def _generate_private_key() -> bytes:
     return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -141,6 +151,8 @@ class TokenAuthority:
             raise TokenError("malformed institution claim")
         if role is Role.INSTITUTION and not institution:
             raise TokenError("an institution token must name its institution")
+        if (problem := subject_problem(str(claims["sub"]))) is not None:
+            raise TokenError(problem)
         principal = Principal(role=role, subject=str(claims["sub"]), municipalities=frozenset(municipalities),
                               institution=institution, token_id=claims.get("jti"))
         return principal, float(claims["exp"])

@@ -110,6 +110,9 @@ def test_numbers_must_be_plain_non_negative_integers(name: str, value: str) -> N
 def test_a_reason_is_one_short_line() -> None:
     assert params.reason("  tiesas pieprasījums  ") == "tiesas pieprasījums"
     assert params.reason("   ") is None
+    for says_nothing in ("\u200b", "\ufeff", "\u200b\u200b", "-", ".", "\u00a0", "\u3000"):
+        assert params.reason(says_nothing) is None, repr(says_nothing)  # no reason: data stays withheld
+    assert params.reason("\u200btiesas pieprasījums") == "tiesas pieprasījums"
     with pytest.raises(BadQuery):
         params.reason("line one\nline two")
     with pytest.raises(BadQuery):

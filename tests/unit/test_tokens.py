@@ -209,3 +209,20 @@ def test_a_refused_token_is_explained_in_plain_words_without_library_internals()
         with pytest.raises(TokenError) as refused:
             AUTHORITY.verify(token)
         assert str(refused.value) == reason, token
+
+
+def test_a_token_without_a_real_subject_is_refused_because_nothing_could_be_attributed_to_it() -> None:
+    for blank in ("", "   ", " med-1", "med-1\n"):
+        with pytest.raises(TokenError):
+            AUTHORITY.verify(jwt.encode(claims(sub=blank), KEY, algorithm="EdDSA"))
+    assert AUTHORITY.verify(jwt.encode(claims(sub="med-1"), KEY, algorithm="EdDSA")).subject == "med-1"
+
+
+def test_tilts_token_create_refuses_a_blank_subject(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from tilts.cli import app
+
+    refused = CliRunner().invoke(app, ["token", "create", "--role", "auditor", "--subject", "  ",
+                                       "--data-dir", str(tmp_path)])
+    assert refused.exit_code == 2 and "subject" in refused.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from services.reporting.application.errors import BadQuery
@@ -112,10 +113,16 @@ def bound(name: str, value: str | None, *, upper: bool) -> datetime | None:
 
 
 def reason(value: str | None) -> str | None:
-    """Why an auditor reads personal data: one line of at most 500 characters."""
-    if value is None or not value.strip():
+    """Why an auditor reads personal data: one line of at most 500 characters.
+
+    A reason that says nothing (blank, invisible format characters such as a zero-width space,
+    or only punctuation) is no reason: the personal data stays withheld.
+    """
+    if value is None:
         return None
-    value = value.strip()
+    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip()
+    if not any(ch.isalnum() for ch in value):
+        return None
     if len(value) > MAX_REASON or any(ch in value for ch in "\r\n\x00"):
         raise BadQuery("reason", f"must be one line of at most {MAX_REASON} characters")
     return value

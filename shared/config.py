@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -71,7 +70,7 @@ class Settings(BaseSettings):
     notify_poll_seconds: float = Field(default=5.0, gt=0)  # fallback when no wake-up arrives
     notify_digest_hour: int = Field(default=8, ge=0, le=23)  # daily digests leave at this hour, Europe/Riga
 
-    @cached_property
+    @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
 

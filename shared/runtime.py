@@ -17,7 +17,7 @@ from shared.bus.eventlog import EventLog
 from shared.bus.stream import StreamSpec, ensure_stream
 from shared.bus.subjects import Subjects
 from shared.config import Settings
-from shared.crypto.keystore import FamilyKeys
+from shared.crypto.keystore import FamilyKeys, check_master_key, sample_wrapped_key
 from shared.crypto.master_key import load_master_key
 from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
 from shared.db.pool import create_pool
@@ -73,7 +73,12 @@ async def open_runtime(settings: Settings, service: str) -> Runtime:
     await ensure_stream(js, StreamSpec(settings.stream_name, settings.subject_prefix,
                                        settings.stream_replicas, settings.duplicate_window_seconds))
     pool = await _wait_for_pool(settings.database_url, f"tilts-{service}")
-    keys = FamilyKeys(pool, load_master_key(settings))
+    # Never start on a master key that does not open the data (a restore without its key):
+    # no new key is made where family keys exist, and a given key must open them.
+    sample = await sample_wrapped_key(pool)
+    master_key = load_master_key(settings, create=sample is None)
+    check_master_key(master_key, sample)
+    keys = FamilyKeys(pool, master_key)
     await keys.migrate()
     return Runtime(settings=settings, nc=nc, js=js, pool=pool,
                    log=EventLog(nc, js, settings.stream_name, subjects), subjects=subjects,

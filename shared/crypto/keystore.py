@@ -12,7 +12,8 @@ import asyncpg
 
 from shared.db.migrations import Migration, migrate
 
-from .sealing import new_data_key, unwrap_data_key, wrap_data_key
+from .master_key import MasterKeyError
+from .sealing import SealError, new_data_key, unwrap_data_key, wrap_data_key
 
 SCHEMA = "tilts_keys"
 MIGRATIONS = [
@@ -29,6 +30,29 @@ MIGRATIONS = [
 
 class KeyDestroyed(LookupError):
     """The family was erased: its key is gone for good."""
+
+
+async def sample_wrapped_key(pool: asyncpg.Pool) -> tuple[str, bytes] | None:
+    """One live family key as stored (family id, wrapped key), or None if there is none yet."""
+    try:
+        row = await pool.fetchrow(
+            f"SELECT family_id, wrapped_key FROM {SCHEMA}.family_keys WHERE wrapped_key IS NOT NULL LIMIT 1")
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return None
+    return None if row is None else (row["family_id"], row["wrapped_key"])
+
+
+def check_master_key(master_key: bytes, sample: tuple[str, bytes] | None) -> None:
+    """MasterKeyError unless `master_key` opens the stored family keys (judged by one of them)."""
+    if sample is None:
+        return
+    try:
+        unwrap_data_key(master_key, *sample)
+    except SealError as error:
+        raise MasterKeyError(
+            "the master key (TILTS_MASTER_KEY, or keys/master.key in the data dir) does not open the family "
+            "keys in the database: they were wrapped by another master key. Put that key back "
+            "(docs/operations.md, restore); starting would make personal data unreadable") from error
 
 
 class FamilyKeys:

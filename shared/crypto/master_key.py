@@ -16,8 +16,12 @@ class MasterKeyError(ValueError):
     """The configured master key is unusable."""
 
 
-def load_master_key(settings: Settings) -> bytes:
-    """`TILTS_MASTER_KEY` (base64, 32 bytes) if set, else the data dir's key, created on first use."""
+def load_master_key(settings: Settings, *, create: bool = True) -> bytes:
+    """`TILTS_MASTER_KEY` (base64, 32 bytes) if set, else the data dir's key, created on first use.
+
+    `create=False` when data already encrypted under some master key exists: a missing key is
+    then an error, never a fresh key that opens nothing.
+    """
     if settings.master_key:
         try:
             key = base64.b64decode(settings.master_key, validate=True)
@@ -25,6 +29,11 @@ def load_master_key(settings: Settings) -> bytes:
             raise MasterKeyError("TILTS_MASTER_KEY is not valid base64") from error
     else:
         path = settings.keys_dir / "master.key"
+        if not create and not path.exists():
+            raise MasterKeyError(
+                f"there is no master key ({path}, or TILTS_MASTER_KEY), yet the database holds family keys "
+                "wrapped by one: put that master key back (docs/operations.md, restore) rather than start "
+                "with a new one that opens none of them")
         key = base64.b64decode(load_or_create(path, lambda: base64.b64encode(os.urandom(32))))
     if len(key) != MASTER_KEY_BYTES:
         raise MasterKeyError(f"the master key must be {MASTER_KEY_BYTES} bytes, got {len(key)}")

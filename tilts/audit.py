@@ -63,15 +63,16 @@ class NothingToCheck(RuntimeError):
     """A proof was asked for but there is nothing to prove against: no checkpoint yet, no notary key."""
 
 
-def _instant(value: str | None, option: str) -> datetime | None:
-    from shared.audit import parse_instant
+def _bound(value: str | None, option: str, *, upper: bool) -> datetime | None:
+    """A window bound read as the HTTP replay reads it (a Riga day, or an RFC 3339 time)."""
+    from shared.audit import parse_bound
 
     if value is None:
         return None
     try:
-        return parse_instant(value)
+        return parse_bound(value, upper=upper)
     except ValueError as error:
-        raise typer.BadParameter(f"{error} (e.g. 2020-01-14T10:00:00+02:00 or 2020-01-14T08:00:00Z)",
+        raise typer.BadParameter(f"{error} (e.g. 2020-01-14, 2020-01-14T10:00:00+02:00 or 2020-01-14T08:00:00Z)",
                                  param_hint=option) from error
 
 
@@ -154,8 +155,10 @@ def replay_command(
     from_sequence: Annotated[int, typer.Option(min=1, help="First sequence to read")] = 1,
     to_sequence: Annotated[int | None, typer.Option(
         min=1, help="Last sequence to read (default: the last one when the replay starts)")] = None,
-    from_time: Annotated[str | None, typer.Option(help="Keep events at or after this RFC 3339 time")] = None,
-    to_time: Annotated[str | None, typer.Option(help="Keep events before this RFC 3339 time")] = None,
+    from_time: Annotated[str | None, typer.Option(
+        help="Keep events at or after this RFC 3339 time, or from the start of this Riga day (YYYY-MM-DD)")] = None,
+    to_time: Annotated[str | None, typer.Option(
+        help="Keep events up to and including this RFC 3339 time, or to the end of this Riga day")] = None,
     types: Annotated[list[str] | None, typer.Option("--type", help="Keep this CloudEvents type (repeatable)")] = None,
     recorded_time: Annotated[bool, typer.Option(
         "--recorded-time", help="Filter on when the server recorded events instead of their `time`")] = False,
@@ -164,7 +167,7 @@ def replay_command(
     """Print stored events in sequence order as NDJSON (one event per line, with `sequence`)."""
     from shared.audit import UnreadableEvent, replay
 
-    window = _instant(from_time, "--from-time"), _instant(to_time, "--to-time")
+    window = _bound(from_time, "--from-time", upper=False), _bound(to_time, "--to-time", upper=True)
 
     async def work(js: JetStreamContext, settings: Settings) -> None:
         events = replay(js, stream=settings.stream_name, from_sequence=from_sequence, to_sequence=to_sequence,

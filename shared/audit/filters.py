@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from shared.events.envelope import StoredEvent
 
@@ -23,6 +24,40 @@ def parse_instant(text: str) -> datetime:
     fraction = (fraction or "")[:7]  # datetime keeps microseconds; RFC 3339 allows more digits
     offset = "+00:00" if offset in ("Z", "z") else offset
     return datetime.fromisoformat(f"{date}T{minutes}{seconds or ''}{fraction}{offset}")
+
+
+RIGA = ZoneInfo("Europe/Riga")
+# Days and times a read may name: wide enough for any record, narrow enough that a bound moved
+# by an offset or a day stays a date Python and PostgreSQL can hold (0001-01-01+14:00 is not).
+YEARS = range(1900, 2101)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_bound(text: str, *, upper: bool) -> datetime:
+    """One end of a time window, as both the HTTP replay and `tilts audit replay` read it.
+
+    A Riga day (`2020-01-14`, the whole day included) or an RFC 3339 time with its offset. A
+    lower bound is inclusive; an upper bound includes its time (or day) and comes back as the
+    exclusive instant just after it, which is what `EventFilter` takes. ValueError if unreadable.
+    """
+    text = text.strip()
+    if _DAY.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is None or day.year not in YEARS:
+            raise ValueError(f"not a date in {YEARS.start}-{YEARS.stop - 1}: {text!r}")
+        start = datetime.combine(day, datetime.min.time(), RIGA)
+        return start + timedelta(days=1) if upper else start
+    try:
+        moment = parse_instant(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.year not in YEARS:
+        raise ValueError(f"not a date (YYYY-MM-DD) or an RFC 3339 time with an offset in "
+                         f"{YEARS.start}-{YEARS.stop - 1}: {text!r}")
+    return moment + timedelta(microseconds=1) if upper else moment
 
 
 @dataclass(frozen=True)

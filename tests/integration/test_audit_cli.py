@@ -102,6 +102,11 @@ async def test_replay_prints_the_posted_events_as_ndjson(intake: Harness, world:
     assert all(StoredEvent.model_validate(line).compute_hash() == line["hash"] for line in lines)
     assert visits.code == 0, visits.stderr
     assert [json.loads(line)["id"] for line in visits.stdout.splitlines()] == [visit["id"]]
+    # read as GET /v1/audit/events reads them: an upper bound includes its instant; a date is a Riga day
+    for window in (("--to-time", "2020-01-03T08:00:00Z"), ("--from-time", "2020-01-03", "--to-time", "2020-01-03")):
+        run = await tilts(env, "audit", "replay", "--from-sequence", str(first), "--to-sequence", str(last), *window)
+        assert run.code == 0, run.stderr
+        assert [json.loads(line)["id"] for line in run.stdout.splitlines()][-1] == visit["id"], window
 
 
 async def test_verify_exits_0_and_says_the_log_is_intact(world: World, env: dict[str, str]) -> None:

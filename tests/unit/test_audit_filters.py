@@ -93,3 +93,17 @@ def test_an_event_whose_time_cannot_be_read_is_outside_every_window() -> None:
 def test_bounds_without_an_offset_are_refused() -> None:
     with pytest.raises(ValueError):
         EventFilter(from_time=datetime(2020, 1, 1))
+
+
+def test_a_window_bound_is_a_riga_day_or_an_instant_and_an_upper_bound_includes_itself() -> None:
+    from shared.audit import parse_bound
+
+    assert parse_bound("2020-01-14", upper=False) == datetime(2020, 1, 13, 22, tzinfo=UTC)
+    assert parse_bound("2020-01-14", upper=True) == datetime(2020, 1, 14, 22, tzinfo=UTC)
+    assert parse_bound("2020-07-14", upper=False) == datetime(2020, 7, 13, 21, tzinfo=UTC)  # summer time
+    moment = datetime(2020, 1, 14, 8, tzinfo=UTC)
+    assert parse_bound("2020-01-14T10:00:00+02:00", upper=False) == moment
+    assert parse_bound("2020-01-14t08:00:00z", upper=True) == moment + timedelta(microseconds=1)
+    for bad in ("2020-13-01", "1899-12-31", "2020-01-14T10:00:00", "yesterday", ""):
+        with pytest.raises(ValueError):
+            parse_bound(bad, upper=False)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from shared.audit.filters import YEARS, parse_bound
 from services.reporting.application.errors import BadQuery
-from services.reporting.application.periods import RIGA, Period
+from services.reporting.application.periods import Period
 
 _ID = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")
 _MONTH = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
 _DAY = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 MAX_REASON = 500
-# Days and times a read may name: wide enough for any record, narrow enough that a bound moved
-# by an offset or a day stays a date Python and PostgreSQL can hold (0001-01-01+14:00 is not).
-YEARS = range(1900, 2101)
 
 
 def required(name: str, value: str | None) -> str:
@@ -96,20 +94,15 @@ def bound(name: str, value: str | None, *, upper: bool) -> datetime | None:
     """A time bound from a Riga day (YYYY-MM-DD, whole day included) or an RFC 3339 time.
 
     Lower bounds are inclusive; an upper bound comes back exclusive (the instant after it).
+    The same reading as `tilts audit replay` (shared/audit/filters.py).
     """
     if value is None:
         return None
-    if _DAY.match(value):
-        start = datetime.combine(day(name, value), datetime.min.time(), RIGA)  # type: ignore[arg-type]
-        return start + timedelta(days=1) if upper else start
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_bound(value, upper=upper)
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None or moment.year not in YEARS:
         raise BadQuery(name, f"must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset, in "
-                             f"{YEARS.start}-{YEARS.stop - 1}")
-    return moment + timedelta(microseconds=1) if upper else moment
+                             f"{YEARS.start}-{YEARS.stop - 1}") from None
 
 
 def reason(value: str | None) -> str | None:

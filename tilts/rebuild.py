@@ -112,7 +112,7 @@ def reporting(
     data_dir: DataDir = None,
 ) -> None:
     """Rebuild the reporting read models from sequence 1, compare every report, swap them in."""
-    from services.reporting.rebuild.rebuild import LogBehindReadModels
+    from services.reporting.rebuild.rebuild import LogBehindReadModels, RebuildRunning
     from shared.observability.logs import configure_logging
 
     configure_logging("error", "console")
@@ -121,7 +121,7 @@ def reporting(
         settings = _settings(data_dir)
         with Progress(*columns, console=console, transient=False) as bars:
             outcome = asyncio.run(_rebuild(settings, force=force, keep_old=keep_old, progress=RichProgress(bars)))
-    except (Unreachable, LogBehindReadModels) as error:
+    except (Unreachable, LogBehindReadModels, RebuildRunning) as error:
         console.print(f"[red]Cannot rebuild:[/] {error}", soft_wrap=True)
         raise typer.Exit(2) from None
     _print(outcome)

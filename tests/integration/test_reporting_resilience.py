@@ -20,7 +20,7 @@ from services.intake.bootstrap import create_app as create_intake
 from services.reporting import bootstrap as reporting_bootstrap
 from services.reporting.bootstrap import create_app as create_reporting
 from services.reporting.projections.projection import ReportingProjection
-from services.reporting.rebuild.rebuild import rebuild_reporting
+from services.reporting.rebuild.rebuild import REBUILD_LOCK, RebuildRunning, rebuild_reporting
 from shared.config import Settings
 from shared.events.envelope import StoredEvent
 from shared.roles import Role
@@ -217,3 +217,14 @@ async def test_a_read_model_that_drifted_from_the_log_is_found_and_only_replaced
         forced = await asyncio.to_thread(_rebuild_cli, system.settings, "--force")
         assert forced.returncode == 1 and "swapped in" in forced.stderr
         assert await _summary(reporting, system, last) == before
+
+
+async def test_a_second_rebuild_while_one_runs_is_refused_cleanly(system: System) -> None:
+    runtime = system.intake.app.state.runtime  # the same database the reporting models live in
+    async with runtime.pool.acquire() as running_rebuild:
+        await running_rebuild.execute("SELECT pg_advisory_lock($1)", REBUILD_LOCK)
+        try:
+            with pytest.raises(RebuildRunning, match="another"):
+                await rebuild_reporting(runtime.pool, runtime.log, QuietProgress())
+        finally:
+            await running_rebuild.execute("SELECT pg_advisory_unlock($1)", REBUILD_LOCK)

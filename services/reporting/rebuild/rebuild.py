@@ -17,6 +17,7 @@ from typing import Protocol
 import asyncpg
 
 from shared.bus.eventlog import EventLog
+from shared.bus.projection import advisory_lock_key
 from services.reporting.projections.projection import PROJECTION_NAME
 from services.reporting.projections.schema import SCHEMA
 from services.reporting.queries import registry
@@ -79,9 +80,30 @@ async def _compare(pool: asyncpg.Pool, fresh: str, live_exists: bool, at: int,
     return len(rebuilt), tuple(name for name in sorted(rebuilt) if rebuilt[name] != live.get(name))
 
 
+class RebuildRunning(RuntimeError):
+    """Another rebuild holds the database (two at once picked the same schema name and one crashed)."""
+
+
+REBUILD_LOCK = advisory_lock_key(SCHEMA, "rebuild")
+
+
 async def rebuild_reporting(pool: asyncpg.Pool, log: EventLog, progress: RebuildProgress, *, swap: bool = True,
                             force: bool = False, keep_old: bool = False) -> RebuildOutcome:
-    """Rebuild, compare and (if they match, or `force`) swap in the reporting read models."""
+    """Rebuild, compare and (if they match, or `force`) swap in the reporting read models.
+
+    One rebuild at a time per database: a session advisory lock is held throughout.
+    """
+    async with pool.acquire() as holder:
+        if not await holder.fetchval("SELECT pg_try_advisory_lock($1)", REBUILD_LOCK):
+            raise RebuildRunning("another `tilts rebuild reporting` is running on this database; wait for it")
+        try:
+            return await _rebuild(pool, log, progress, swap=swap, force=force, keep_old=keep_old)
+        finally:
+            await holder.execute("SELECT pg_advisory_unlock($1)", REBUILD_LOCK)
+
+
+async def _rebuild(pool: asyncpg.Pool, log: EventLog, progress: RebuildProgress, *, swap: bool,
+                   force: bool, keep_old: bool) -> RebuildOutcome:
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     fresh, retired = f"{SCHEMA}_rebuild_{stamp}", f"{SCHEMA}_retired_{stamp}"
     target, live_position = await log.last_sequence(), await _live_position(pool)
@@ -103,4 +125,4 @@ async def rebuild_reporting(pool: asyncpg.Pool, log: EventLog, progress: Rebuild
     return RebuildOutcome(target, compared_at, reports, mismatches, True, retired if keep_old else None)
 
 
-__all__ = ["LogBehindReadModels", "RebuildOutcome", "RebuildProgress", "ReportSet", "rebuild_reporting"]
+__all__ = ["LogBehindReadModels", "RebuildOutcome", "RebuildRunning", "RebuildProgress", "ReportSet", "rebuild_reporting"]

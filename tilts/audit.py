@@ -168,6 +168,10 @@ def replay_command(
     from shared.audit import UnreadableEvent, replay
 
     window = _bound(from_time, "--from-time", upper=False), _bound(to_time, "--to-time", upper=True)
+    from shared.audit import unknown_types
+
+    if types and (unknown := unknown_types(types)):
+        raise typer.BadParameter(f"not an event type of the catalogue: {', '.join(unknown)}", param_hint="--type")
 
     async def work(js: JetStreamContext, settings: Settings) -> None:
         events = replay(js, stream=settings.stream_name, from_sequence=from_sequence, to_sequence=to_sequence,

@@ -6,11 +6,11 @@ checkpoint store, which reads with this package's reader.
 
 from .chains import Break, ChainChecker
 from .checkpoints import CheckpointBreak, CheckpointChecker, CheckpointReport
-from .filters import EventFilter, parse_bound, parse_instant
+from .filters import EventFilter, parse_bound, parse_instant, unknown_types
 from .reader import LogRecord, ReadInterrupted, read_log
 from .replay import UnreadableEvent, replay
 from .verify import VerifyReport, verify_chains
 
 __all__ = ["Break", "ChainChecker", "CheckpointBreak", "CheckpointChecker", "CheckpointReport", "EventFilter",
-           "LogRecord", "ReadInterrupted", "UnreadableEvent", "VerifyReport", "parse_bound", "parse_instant", "read_log", "replay",
+           "LogRecord", "ReadInterrupted", "UnreadableEvent", "VerifyReport", "parse_bound", "parse_instant", "unknown_types", "read_log", "replay",
            "verify_chains"]

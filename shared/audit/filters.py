@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from shared.events.catalogue import SPECS
 from shared.events.envelope import StoredEvent
 
 TimeField = Literal["time", "recordedtime"]
@@ -58,6 +60,11 @@ def parse_bound(text: str, *, upper: bool) -> datetime:
         raise ValueError(f"not a date (YYYY-MM-DD) or an RFC 3339 time with an offset in "
                          f"{YEARS.start}-{YEARS.stop - 1}: {text!r}")
     return moment + timedelta(microseconds=1) if upper else moment
+
+
+def unknown_types(types: Iterable[str]) -> list[str]:
+    """Those of `types` that are not in the event catalogue: a typo would replay nothing."""
+    return sorted(t for t in set(types) if t not in SPECS)
 
 
 @dataclass(frozen=True)

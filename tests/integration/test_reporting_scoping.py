@@ -215,6 +215,8 @@ async def test_auditors_and_admins_read_everything_and_replay_the_log(
     assert int(replay.headers["tilts-as-of-sequence"]) >= elsewhere.head
     lines = [json.loads(line) for line in replay.text.splitlines()]
     assert [e["data"]["referral_id"] for e in lines] == [world.id("r1")]
+    typo = await read(reporting, "/v1/audit/events", headers, type="tilts.referal.made")
+    assert typo.status_code == 400 and "tilts.referal.made" in typo.json()["detail"]
     assert lines[0]["sequence"] == elsewhere.head
 
 

@@ -107,3 +107,11 @@ def test_a_window_bound_is_a_riga_day_or_an_instant_and_an_upper_bound_includes_
     for bad in ("2020-13-01", "1899-12-31", "2020-01-14T10:00:00", "yesterday", ""):
         with pytest.raises(ValueError):
             parse_bound(bad, upper=False)
+
+
+def test_a_type_filter_names_only_types_of_the_catalogue() -> None:
+    from shared.audit import unknown_types
+
+    assert unknown_types(["tilts.family.erased", "tilts.cooperation.recorded"]) == []
+    assert unknown_types(["tilts.no.such", "family.registered", "TILTS.FAMILY.ERASED", "tilts.family.erased"]) == [
+        "TILTS.FAMILY.ERASED", "family.registered", "tilts.no.such"]

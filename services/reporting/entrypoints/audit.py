@@ -8,7 +8,7 @@ import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from shared.audit import UnreadableEvent, replay
+from shared.audit import UnreadableEvent, replay, unknown_types
 from shared.auth.tokens import Principal
 from shared.bus.eventlog import LogUnavailable
 from shared.canonical import canonical_json
@@ -40,8 +40,8 @@ async def get_events(request: Request, from_sequence: str | None = None, to_sequ
     if principal.role not in (Role.AUDITOR, Role.ADMIN):
         raise NotAllowed("only auditors and admins replay the log")
     types = frozenset(type) if type else None
-    if types and any(not t.startswith("tilts.") or len(t) > 128 for t in types):
-        raise BadQuery("type", "must be an event type such as tilts.cooperation.recorded")
+    if types and (unknown := unknown_types(types)):
+        raise BadQuery("type", f"not an event type of the catalogue: {', '.join(u[:128] for u in unknown)}")
     runtime: Runtime = request.app.state.runtime
     first = params.sequence("from_sequence", from_sequence) or 1
     last = params.sequence("to_sequence", to_sequence)

@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = runtime
         app.state.tokens = runtime.tokens
         app.state.projector = projector
-        app.state.reading = ReadContext(runtime.pool, SCHEMA, ACCESS_SCHEMA, runtime.keys, projector)
+        app.state.reading = ReadContext(runtime.pool, SCHEMA, ACCESS_SCHEMA, runtime.keys, projector,
+                                        log_head=runtime.log.last_sequence)
         try:
             yield
         finally:

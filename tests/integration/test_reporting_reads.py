@@ -170,16 +170,22 @@ async def test_referrals_list_their_status_and_filter_by_it(world: World, report
     assert [r["referral_id"] for r in made["items"]] == [world.id("r2")]
 
 
-async def test_a_read_waits_for_min_sequence_and_answers_503_when_it_is_not_reached(
+async def test_a_sequence_the_log_has_not_reached_is_a_400_at_once_not_a_wait_and_a_503(
         world: World, reporting: Harness) -> None:
+    # (A sequence in the log that the projection cannot reach is a 503 with Retry-After: see the
+    # poison-event test in test_reporting_resilience.py.)
     original = reporting.app.state.reading
-    reporting.app.state.reading = dataclasses.replace(original, wait_seconds=0.3)
+    reporting.app.state.reading = dataclasses.replace(original, wait_seconds=30)  # would time the test out
     try:
-        answer = await read(reporting, "/v1/cases", world.admin, after=10**12)
+        waited = await read(reporting, "/v1/cases", world.admin, after=10**12)
+        pinned = await read(reporting, "/v1/reports/summary", world.admin, as_of_sequence=10**12,
+                            **{"from": "2020-01-01", "to": "2020-01-31"})
     finally:
         reporting.app.state.reading = original
-    assert answer.status_code == 503 and answer.headers["Retry-After"]
-    assert answer.headers["content-type"] == "application/problem+json"
+    for answer, name in ((waited, "min_sequence"), (pinned, "as_of_sequence")):
+        assert answer.status_code == 400 and answer.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in answer.json()["errors"]] == [name]
+        assert "the log ends at sequence" in answer.json()["errors"][0]["detail"]
 
 
 @pytest.mark.parametrize(("path", "query", "field"), [

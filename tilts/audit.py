@@ -139,10 +139,13 @@ def _write_lines(lines: list[bytes], out: BinaryIO) -> None:
 
 
 async def _write_ndjson(events: AsyncIterator[StoredEvent], out: BinaryIO) -> None:
+    from shared.canonical import canonical_json
+
     lines: list[bytes] = []
     try:
         async for event in events:
-            lines.append(event.__pydantic_serializer__.to_json(event, exclude_none=True))  # bytes, 2x model_dump_json
+            # canonical JSON (sorted keys), byte for byte what GET /v1/audit/events streams
+            lines.append(canonical_json(event.as_json()))
             if len(lines) >= LINES_PER_WRITE:
                 _write_lines(lines, out)
     finally:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shared.auth.tokens import TokenAuthority, parse_duration, subject_problem
+from shared.auth.tokens import TokenAuthority, parse_duration, signing_key_path, subject_problem
 from shared.roles import Role
 
 from .audit import audit_app
@@ -66,7 +66,12 @@ def token_create(
         raise typer.BadParameter(problem, param_hint="--subject")
     if role is Role.INSTITUTION and not institution:
         raise typer.BadParameter("an institution token needs --institution", param_hint="--institution")
-    authority = TokenAuthority.from_settings(settings_for(data_dir))
+    settings = settings_for(data_dir)
+    fresh_key = not signing_key_path(settings).exists()
+    authority = TokenAuthority.from_settings(settings)
+    if fresh_key:  # a token only a system on this data dir accepts: say so, or it is a puzzling 401
+        console.print(f"[yellow]No token signing key was in {settings.data_dir}: made a new one.[/] "
+                      "This token works only for a system using that data dir (--data-dir / TILTS_DATA_DIR).")
     print(authority.mint(role, subject, municipalities=municipality or [], institution=institution, ttl=lifetime))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -98,6 +99,20 @@ def _load_demo(settings: Settings, console: Console) -> None:
     console.print(f"[green]Demo loaded:[/] {summary.created} created, {summary.duplicate} already there")
 
 
+def _taken_ports(settings: Settings) -> list[str]:
+    """The services' ports something else already listens on, each with the setting that moves it."""
+    taken = []
+    for name, spec in SERVICES.items():
+        port = spec.port(settings)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.bind_host, port))
+            except OSError:
+                taken.append(f"{name}: {settings.bind_host}:{port} (TILTS_{name.upper()}_PORT)")
+    return taken
+
+
 def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int = 1) -> int:
     """Start everything, wait for a stop signal, stop everything; the exit code."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -106,6 +121,10 @@ def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int
         held = hold_data_dir(settings.data_dir)
     except DataDirInUse as error:
         console.print(f"[red]{error}[/]")
+        return 1
+    if taken := _taken_ports(settings):
+        held.close()
+        console.print("[red]These ports are in use; stop what listens there or choose others:[/] " + "; ".join(taken))
         return 1
     # A plain flag: a signal handler that takes a lock (threading.Event.set) can deadlock when
     # the signal arrives while the main thread holds that lock inside Event.wait.

@@ -12,6 +12,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -86,6 +87,11 @@ def subject_problem(subject: str) -> str | None:
     return None
 
 
+def signing_key_path(settings: Settings) -> Path:
+    """Where the data dir keeps the token signing key (created on first use)."""
+    return settings.keys_dir / "token-signing-ed25519.pem"
+
+
 def _generate_private_key() -> bytes:
     return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -107,7 +113,7 @@ class TokenAuthority:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenAuthority:
-        pem = load_or_create(settings.keys_dir / "token-signing-ed25519.pem", _generate_private_key)
+        pem = load_or_create(signing_key_path(settings), _generate_private_key)
         key = serialization.load_pem_private_key(pem, password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise TokenError("the token signing key is not an Ed25519 key")

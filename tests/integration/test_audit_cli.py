@@ -15,6 +15,7 @@ import pytest
 from shared.bus.eventlog import EventLog
 from shared.bus.stream import StreamSpec, ensure_stream
 from shared.bus.subjects import Subjects
+from shared.canonical import canonical_json
 from shared.config import Settings
 from shared.events.envelope import GENESIS_HASH, StoredEvent
 from shared.runtime_file import write_runtime_urls
@@ -100,6 +101,8 @@ async def test_replay_prints_the_posted_events_as_ndjson(intake: Harness, world:
     lines = [json.loads(line) for line in everything.stdout.splitlines()]
     assert [(line["id"], line["sequence"]) for line in lines] == [(family["id"], first), (visit["id"], last)]
     assert all(StoredEvent.model_validate(line).compute_hash() == line["hash"] for line in lines)
+    # canonical JSON, as GET /v1/audit/events streams it: the two replays compare byte for byte
+    assert [canonical_json(line) for line in lines] == [text.encode() for text in everything.stdout.splitlines()]
     assert visits.code == 0, visits.stderr
     assert [json.loads(line)["id"] for line in visits.stdout.splitlines()] == [visit["id"]]
     # read as GET /v1/audit/events reads them: an upper bound includes its instant; a date is a Riga day

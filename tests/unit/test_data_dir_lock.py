@@ -30,3 +30,17 @@ def test_tilts_up_on_a_data_dir_in_use_refuses_without_starting_servers(tmp_path
         assert not (tmp_path / "nats").exists() and not (tmp_path / "postgres").exists()
     finally:
         held.close()
+
+
+def test_tilts_up_names_a_taken_port_and_its_setting_before_starting_anything(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        console = Console(record=True, width=300)
+        assert run_system(Settings(data_dir=tmp_path, reporting_port=port), demo=False, console=console) == 1
+        assert f"reporting: 127.0.0.1:{port} (TILTS_REPORTING_PORT)" in console.export_text()
+        assert not (tmp_path / "nats").exists() and not (tmp_path / "postgres").exists()
+    hold_data_dir(tmp_path).close()  # the data dir was let go

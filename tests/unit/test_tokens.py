@@ -226,3 +226,14 @@ def test_tilts_token_create_refuses_a_blank_subject(tmp_path) -> None:
     refused = CliRunner().invoke(app, ["token", "create", "--role", "auditor", "--subject", "  ",
                                        "--data-dir", str(tmp_path)])
     assert refused.exit_code == 2 and "subject" in refused.output
+
+
+def test_tilts_token_create_says_when_it_had_to_make_a_new_signing_key(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from tilts.cli import app
+
+    args = ["token", "create", "--role", "auditor", "--subject", "aud-1", "--data-dir", str(tmp_path)]
+    first, second = CliRunner().invoke(app, args), CliRunner().invoke(app, args)
+    assert first.exit_code == 0 and "made a new one" in first.output
+    assert second.exit_code == 0 and "made a new one" not in second.output

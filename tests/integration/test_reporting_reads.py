@@ -168,6 +168,14 @@ async def test_referrals_list_their_status_and_filter_by_it(world: World, report
     assert listing["items"][0]["completed_note"] == "Pakalpojums sniegts"
     made = await read_json(reporting, "/v1/referrals", world.admin, institution_id=world.institution, status="made")
     assert [r["referral_id"] for r in made["items"]] == [world.id("r2")]
+    january = await post_as(world, world.as_mediator, "tilts.referral.made", {
+        "referral_id": world.id("r3"), "case_id": case, "institution_id": world.institution, "service": "x"},
+        time="2020-01-31T23:30:00+02:00")
+    in_january = await read_json(reporting, "/v1/referrals", world.admin, after=january,
+                                 mediator_id=world.mediator, **{"from": "2020-01-01", "to": "2020-01-31"})
+    assert [r["referral_id"] for r in in_january["items"]] == [world.id("r3")]
+    assert len((await read_json(reporting, "/v1/referrals", world.admin, mediator_id=world.mediator))["items"]) == 3
+    assert (await read(reporting, "/v1/referrals", world.admin, **{"from": "January"})).status_code == 400
 
 
 async def test_a_sequence_the_log_has_not_reached_is_a_400_at_once_not_a_wait_and_a_503(

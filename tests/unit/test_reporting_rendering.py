@@ -93,6 +93,7 @@ def test_the_printable_monthly_report_has_the_header_the_narrative_and_the_live_
                  "Galvenie jautājumi, ar kuriem strādāju", "Lielākie izaicinājumi", "Pēc iesniegšanas reģistrēti"):
         assert text in page
     assert "Main issues worked on" in render_monthly(_monthly(narrative), "en")
+    assert "<dd>2020-01-31 16:00</dd>" in page  # to the minute, as a person reads it on paper
 
 
 def test_a_draft_month_says_the_report_is_not_yet_submitted() -> None:

@@ -133,12 +133,15 @@ async def get_cooperations(request: Request, institution_id: str | None = None, 
 
 
 @router.get("/referrals", summary="Referrals and how far each has gone")
-async def get_referrals(request: Request, institution_id: str | None = None,
+async def get_referrals(request: Request, institution_id: str | None = None, mediator_id: str | None = None,
                         status: str | None = Query(None, description="made, accepted, completed or declined"),
+                        from_: str | None = FROM_TIME, to: str | None = TO_TIME,
                         limit: str | None = LIMIT, cursor: str | None = CURSOR,
                         min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
     which = LedgerFilter(0, institution_id=params.identifier("institution_id", institution_id),
-                         status=params.choice("status", status, REFERRAL_STATUSES))
+                         mediator_id=params.identifier("mediator_id", mediator_id),
+                         status=params.choice("status", status, REFERRAL_STATUSES),
+                         since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
     return JSONResponse(await list_referrals(context(request), principal, which, _page(limit, cursor),
                                              min_sequence=params.sequence("min_sequence", min_sequence)))
 

@@ -17,8 +17,15 @@ KEY_FIGURES = ("mediators_active", "families_supported", "families_regular", "fa
 
 @cache
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["minute"] = on_paper
+    return environment
+
+
+def on_paper(moment: str | None) -> str | None:
+    """A Riga-time RFC 3339 text as a printed page shows it: `2020-01-31 16:05` (the JSON keeps it whole)."""
+    return moment[:16].replace("T", " ") if moment else moment
 
 
 def _named(counts: dict[str, int], names: dict[str, str]) -> list[tuple[str, int]]:
@@ -59,6 +66,8 @@ def render_monthly(report: dict[str, Any], lang: str) -> str:
     """A mediator's monthly report as a printable page."""
     words = WORDS[lang]
     live = report.get("live")
+    names = {m["municipality_id"]: m["name"] for m in report["municipalities"]}
+    limited_to = [names.get(m, m) for m in report.get("figures_limited_to") or []]
     return _environment().get_template("monthly.html.j2").render(
         lang=lang, w=words, report=report, columns=_columns(report), key_figures=KEY_FIGURES,
-        charts=charts(report, words), live_columns=_columns(live) if live else None)
+        charts=charts(report, words), live_columns=_columns(live) if live else None, limited_to=limited_to)

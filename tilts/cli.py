@@ -64,6 +64,8 @@ def token_create(
         raise typer.BadParameter(str(error), param_hint="--ttl") from error
     if (problem := subject_problem(subject)) is not None:
         raise typer.BadParameter(problem, param_hint="--subject")
+    if any(not m.strip() for m in municipality or []):
+        raise typer.BadParameter("a municipality id cannot be empty", param_hint="--municipality")
     if role is Role.INSTITUTION and not institution:
         raise typer.BadParameter("an institution token needs --institution", param_hint="--institution")
     settings = settings_for(data_dir)

@@ -116,7 +116,7 @@ async def _open(app: FastAPI, settings: Settings) -> Parts:
                                             allow_private=settings.notify_allow_private_targets,
                                             log_head=runtime.log.last_sequence, catch_up=catch_up)
     app.state.deliveries = Deliveries(store)
-    app.state.reach = Reach(ReachStore(runtime.pool), lambda: fanout.position, catch_up)
+    app.state.reach = Reach(ReachStore(runtime.pool), lambda: fanout.position, catch_up, runtime.log.last_sequence)
     app.state.link_answers = LinkAnswers(link_key, LinkStore(runtime.pool), intake)
     fanout.start()
     wakeup.start()

@@ -144,6 +144,8 @@ async def test_an_institution_reads_its_own_cooperation_without_the_family_or_ca
     assert seen.status_code == 200
     assert "family_id" not in seen.json()["data"] and "case_id" not in seen.json()["data"]
     assert seen.json()["data"]["purpose"] == "kavējumu iemesli"
-    assert seen.headers["tilts-withheld"] == "data.family_id, data.case_id"
+    assert seen.headers["tilts-withheld"] == "data.family_id, data.case_id, hash, prevhash, fingerprint"
+    # the digests would confirm a guessed family id: an institution does not get them either
+    assert not {"hash", "prevhash", "fingerprint"} & set(seen.json())
     mediator = await intake.client.get(f"/v1/events/{body['id']}", headers=world.as_mediator)
     assert mediator.json()["data"]["case_id"] == case_id and "tilts-withheld" not in mediator.headers

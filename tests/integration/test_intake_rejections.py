@@ -153,6 +153,7 @@ async def test_an_unsupported_media_type_is_a_415(intake: Harness, world: World)
     answer = await intake.client.post("/v1/events", content=b"<event/>", headers={
         **world.as_mediator, "content-type": "application/xml"})
     await _assert_problem(answer, 415)
+    assert "cloudevents-batch" not in answer.json()["detail"]  # not acceptable here: only on :batch
     compressed = await intake.client.post("/v1/events", content=gzip.compress(b"{}"), headers={
         **world.as_mediator, "content-type": "application/json", "content-encoding": "gzip"})
     await _assert_problem(compressed, 415)

@@ -95,7 +95,8 @@ async def test_reach_is_refused_outside_the_callers_scope(
         mediator = notify.auth(Role.MEDIATOR, world.mediator, municipalities=[world.municipality])
         assert (await notify.client.get("/v1/institutions/reach", headers=mediator)).status_code == 403
         assert (await notify.client.get("/v1/institutions/reach")).status_code == 401
-        for params in ({"limit": 0}, {"limit": 1001}, {"cursor": "ж"}, {"min_sequence": -1}):
+        for params in ({"limit": 0}, {"limit": 1001}, {"cursor": "ж"}, {"min_sequence": -1},
+                       {"min_sequence": 10**12}):  # beyond the log: refused at once, not waited for
             invalid = await notify.client.get("/v1/institutions/reach", params=params, headers=notify.auth(Role.ADMIN, "admin-1"))
             assert invalid.status_code == 422, params
             assert invalid.headers["content-type"] == "application/problem+json"

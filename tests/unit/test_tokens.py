@@ -226,6 +226,9 @@ def test_tilts_token_create_refuses_a_blank_subject(tmp_path) -> None:
     refused = CliRunner().invoke(app, ["token", "create", "--role", "auditor", "--subject", "  ",
                                        "--data-dir", str(tmp_path)])
     assert refused.exit_code == 2 and "subject" in refused.output
+    no_place = CliRunner().invoke(app, ["token", "create", "--role", "coordinator", "--subject", "c1",
+                                        "--municipality", "", "--data-dir", str(tmp_path)])
+    assert no_place.exit_code == 2 and "municipality" in no_place.output
 
 
 def test_tilts_token_create_says_when_it_had_to_make_a_new_signing_key(tmp_path) -> None:

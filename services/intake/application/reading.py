@@ -20,13 +20,18 @@ INDEX_WAIT_SECONDS = 2.0
 # An institution sees its own cooperations and referrals, but no family details (contract): which
 # family or case a mediator's work was for stays with the mediators and coordinators.
 WITHHELD_FROM_INSTITUTIONS = ("family_id", "case_id", "person_ids")
+# The hashes go too: with the rest of the event in hand, `hash` (or the next event's `prevhash`,
+# or the content `fingerprint`) would confirm a guessed family id in a few thousand tries.
+# Checking the chain is an auditor's work, not an institution's.
+DIGESTS_WITHHELD_FROM_INSTITUTIONS = ("hash", "prevhash", "fingerprint")
 
 
 def withheld_from(principal: Principal, event: StoredEvent) -> tuple[str, ...]:
-    """The data fields of `event` the caller may not see."""
+    """What of `event` the caller may not see: `data.<field>` and envelope attribute names."""
     if principal.role is not Role.INSTITUTION:
         return ()
-    return tuple(name for name in WITHHELD_FROM_INSTITUTIONS if name in event.data)
+    return (*(f"data.{name}" for name in WITHHELD_FROM_INSTITUTIONS if name in event.data),
+            *DIGESTS_WITHHELD_FROM_INSTITUTIONS)
 
 
 class NotVisible(LookupError):

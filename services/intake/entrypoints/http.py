@@ -80,8 +80,9 @@ async def post_batch(request: Request) -> Response:
 
 @router.get("/events/{event_id}", summary="One stored event as recorded, within the caller's scope",
             description="An institution reads its own cooperations and referrals without the family details "
-                        "(`family_id`, `case_id`, `person_ids`); the `Tilts-Withheld` header then names what "
-                        "was left out (the event's `hash` covers the event as stored).",
+                        "(`family_id`, `case_id`, `person_ids`) and without the digests that would confirm a "
+                        "guess of them (`hash`, `prevhash`, `fingerprint`); the `Tilts-Withheld` header names "
+                        "what was left out.",
             responses=problems(401, 404, 422, 429, 503))
 async def get_event(request: Request, event_id: str = id_in_path("event"),
                     principal: Principal = Depends(principal_of)) -> JSONResponse:
@@ -95,9 +96,9 @@ async def get_event(request: Request, event_id: str = id_in_path("event"),
     body, withheld = event.as_json(), withheld_from(principal, event)
     if not withheld:
         return JSONResponse(body)
-    # Without them the hash no longer covers what is shown; the header says what was left out.
-    body["data"] = {k: v for k, v in body["data"].items() if k not in withheld}
-    return JSONResponse(body, headers={"Tilts-Withheld": ", ".join(f"data.{name}" for name in withheld)})
+    body = {k: v for k, v in body.items() if k not in withheld}
+    body["data"] = {k: v for k, v in body["data"].items() if f"data.{k}" not in withheld}
+    return JSONResponse(body, headers={"Tilts-Withheld": ", ".join(withheld)})
 
 
 __all__ = ["router", "principal_of"]

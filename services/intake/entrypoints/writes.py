@@ -83,9 +83,10 @@ async def write_event(intake: Intake, tokens: TokenAuthority, headers: Mapping[s
     """POST /v1/events."""
     try:
         principal = principal_from_header(tokens, headers.get("authorization"))
-        if _media_type(headers, (*EVENT_MEDIA, BATCH_MEDIA)) == BATCH_MEDIA:
+        if headers.get("content-type", "").split(";")[0].strip().lower() == BATCH_MEDIA:
             raise ProblemError(415, f"{BATCH_MEDIA} goes to POST /v1/events:batch; send one event as "
                                     f"{' or '.join(EVENT_MEDIA)}")
+        _media_type(headers, EVENT_MEDIA)
         parsed = parse_event(parse_json(body))
         if isinstance(parsed, Rejection):
             return _outcome_answer(parsed)

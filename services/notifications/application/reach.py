@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.auth.tokens import Principal
+from shared.bus.eventlog import LogUnavailable
 from services.notifications.adapters.reach import ReachStore
 from services.notifications.domain.reach import reach_json, reach_scope
 from services.notifications.domain.refusals import Refusal, invalid, unavailable
@@ -25,10 +26,11 @@ class Reach:
     """Per institution: subscriptions, and its cooperations and referrals told, answered, untold."""
 
     def __init__(self, store: ReachStore, position: Callable[[], int],
-                 catch_up: Callable[[int], Awaitable[bool]]) -> None:
+                 catch_up: Callable[[int], Awaitable[bool]], log_head: Callable[[], Awaitable[int]]) -> None:
         self._store = store
         self._position = position  # how far the fan-out has read the log
         self._catch_up = catch_up  # wait (bounded) until the fan-out has read that far
+        self._log_head = log_head  # the log's last sequence: nothing beyond it can be waited for
 
     async def list(self, principal: Principal, municipality_id: str | None, institution_id: str | None,
                    limit: int, cursor: str | None, min_sequence: int | None = None) -> ReachPage | Refusal:
@@ -38,6 +40,13 @@ class Reach:
         """
         if not 1 <= limit <= MAX_LIMIT:
             return invalid("limit", f"limit is between 1 and {MAX_LIMIT}")
+        if min_sequence is not None and min_sequence > self._position():
+            try:
+                head = await self._log_head()
+            except LogUnavailable:
+                head = None  # cannot tell: wait as for any other sequence
+            if head is not None and min_sequence > head:
+                return invalid("min_sequence", f"the log ends at sequence {head}; {min_sequence} has not been written")
         if min_sequence is not None and not await self._catch_up(min_sequence):
             return unavailable(f"notifications have not read the log up to sequence {min_sequence} yet")
         home = await self._store.home_of(institution_id) if institution_id is not None else None

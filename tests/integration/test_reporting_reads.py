@@ -106,6 +106,31 @@ async def test_a_family_file_shows_personal_data_to_its_mediator_and_records_the
         world.mediator, "mediator", True, 200)
 
 
+async def test_a_family_file_shows_the_work_done_with_the_family_outside_its_cases(
+        world: World, reporting: Harness) -> None:
+    family = await world.family("f1")
+    case = await world.case(family)
+    await post_as(world, world.as_mediator, "tilts.cooperation.recorded", {
+        "cooperation_id": world.id("talk"), "institution_id": world.institution, "contact_id": world.contacts[0],
+        "domain": "education", "channel": "phone", "purpose": "kavējumi", "family_id": family},
+        time="2020-01-16T09:00:00+02:00")
+    await post_as(world, world.as_mediator, "tilts.activity.recorded", {
+        "activity_id": world.id("visit"), "kind": "home_visit", "domain": "education", "family_id": family,
+        "duration_minutes": 60}, time="2020-01-14T17:00:00+02:00")
+    last = await post_as(world, world.as_mediator, "tilts.activity.recorded", {
+        "activity_id": world.id("on-case"), "kind": "consultation", "domain": "education", "case_id": case},
+        time="2020-01-15T10:00:00+02:00")
+    answer = await read_json(reporting, f"/v1/families/{family}", world.as_mediator, after=last)
+    assert [(e["type"], e["time"]) for e in answer["timeline"]] == [
+        ("tilts.activity.recorded", "2020-01-14T17:00:00+02:00"),  # in field time, not posting order
+        ("tilts.cooperation.recorded", "2020-01-16T09:00:00+02:00")]
+    visit, talk = answer["timeline"]
+    assert visit["activity_id"] == world.id("visit") and visit["kind"] == "home_visit" and visit["by"] == world.mediator
+    assert talk["cooperation_id"] == world.id("talk") and talk["institution"]["institution_id"] == world.institution
+    case_file = await read_json(reporting, f"/v1/cases/{case}", world.as_mediator)  # the case's work is there
+    assert world.id("on-case") in [e.get("activity_id") for e in case_file["timeline"]]
+
+
 async def test_an_auditor_sees_personal_data_only_with_a_reason_and_both_reads_are_logged(
         world: World, reporting: Harness) -> None:
     family = await world.family("f1", surname="Zvaigznīte")

@@ -16,6 +16,7 @@ from .errors import NotVisible
 from .periods import riga_text
 from .personal import SHOWN, SealedBlock, opened, personal_status
 from .scope import Scope
+from .timeline import family_timeline
 
 
 async def read_family(ctx: ReadContext, principal: Principal, family_id: str, *, reason: str | None,
@@ -45,6 +46,7 @@ async def _file(ctx: ReadContext, scope: Scope, family: Any, reason: str | None,
     cases = await casework.cases(ctx.pool, ctx.schema, casework.CaseFilter(as_of, family_id=family["family_id"]),
                                  None, 10_000)
     work = await casework.family_work(ctx.pool, ctx.schema, family["family_id"], as_of)
+    outside_cases = await casework.family_records(ctx.pool, ctx.schema, family["family_id"], as_of)
     blocks = [SealedBlock(family["event_id"], family["personal"]),
               *(SealedBlock(p["event_id"], p["personal"]) for p in persons)]
     allowed = scope.may_open_personal(reason)
@@ -68,5 +70,7 @@ async def _file(ctx: ReadContext, scope: Scope, family: Any, reason: str | None,
                    "resolution": c["resolution"]} for c in cases],
         "work": {"days": work["days"], "first_day": work["first_day"].isoformat() if work["first_day"] else None,
                  "last_day": work["last_day"].isoformat() if work["last_day"] else None},
+        # work that names the family but none of its cases; each case's own is in its timeline
+        "timeline": family_timeline(outside_cases),
         "as_of_sequence": as_of,
     }

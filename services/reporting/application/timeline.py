@@ -60,6 +60,17 @@ def _outcome(o: Row) -> _Entry:
                   kind=o["kind"], person_ids=list(o["person_ids"]), note=o["note"])
 
 
+def family_timeline(records: CaseRecords) -> list[dict[str, Any]]:
+    """The work on a family outside its cases (home visits, talks with a school), by field time."""
+    entries = [_activity(a) for a in records.activities]
+    entries += [e for c in records.cooperations for e in _cooperation(c)]
+    return _in_order(entries)
+
+
+def _in_order(entries: list[_Entry]) -> list[dict[str, Any]]:
+    return [dict(e) for e in sorted(entries, key=lambda e: (e.instant, e["sequence"]))]
+
+
 def timeline(case: Row, records: CaseRecords) -> list[dict[str, Any]]:
     """Every entry of a case, by field time (then by sequence)."""
     entries = [_entry("tilts.case.opened", case["sequence"], case["opened_at"], by=case["opened_by"],
@@ -71,4 +82,4 @@ def timeline(case: Row, records: CaseRecords) -> list[dict[str, Any]]:
     if case["status"] == "closed":
         entries.append(_entry("tilts.case.closed", case["closed_sequence"], case["closed_at"], by=case["closed_by"],
                               resolution=case["resolution"], note=case["closing_note"]))
-    return [dict(e) for e in sorted(entries, key=lambda e: (e.instant, e["sequence"]))]
+    return _in_order(entries)

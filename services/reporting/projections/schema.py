@@ -312,6 +312,11 @@ MIGRATIONS = [
     Migration(5, "reach roll-ups", _REACH),
     Migration(6, "reports and evaluations", _REPORTS),
     Migration(7, "monthly tallies", _TALLIES),
+    Migration(8, "work on a family outside its cases", """
+        CREATE INDEX activities_family ON {schema}.activities (family_id)
+            WHERE family_id IS NOT NULL AND case_id IS NULL;
+        CREATE INDEX cooperations_family ON {schema}.cooperations (family_id)
+            WHERE family_id IS NOT NULL AND case_id IS NULL"""),
 ]
 """Applied at start to the live schema, and to a fresh schema by a rebuild."""
 

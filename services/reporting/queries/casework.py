@@ -67,10 +67,11 @@ class CaseRecords:
     outcomes: list[asyncpg.Record]
 
 
-_CASE_ACTIVITIES = """
+_ACTIVITIES = """
     SELECT activity_id, sequence, time, mediator_id, kind, domain, person_ids, participants, duration_minutes, note
-    FROM {s}.activities WHERE case_id = $1 AND sequence <= $2"""
-_CASE_COOPERATIONS = """
+    FROM {s}.activities x"""
+_CASE_ACTIVITIES = _ACTIVITIES + " WHERE x.case_id = $1 AND x.sequence <= $2"
+_COOPERATIONS = """
     SELECT x.cooperation_id, x.sequence, x.time, x.mediator_id, x.institution_id, i.name AS institution_name,
            x.contact_id, c.name AS contact_name, c.role AS contact_role, x.domain, x.channel, x.purpose,
            CASE WHEN x.answer_sequence <= $2 THEN x.answer END AS answer,
@@ -78,8 +79,8 @@ _CASE_COOPERATIONS = """
            CASE WHEN x.answer_sequence <= $2 THEN x.answered_at END AS answered_at,
            CASE WHEN x.answer_sequence <= $2 THEN x.answer_note END AS answer_note
     FROM {s}.cooperations x JOIN {s}.institutions i USING (institution_id)
-    LEFT JOIN {s}.contacts c ON c.institution_id = x.institution_id AND c.contact_id = x.contact_id
-    WHERE x.case_id = $1 AND x.sequence <= $2"""
+    LEFT JOIN {s}.contacts c ON c.institution_id = x.institution_id AND c.contact_id = x.contact_id"""
+_CASE_COOPERATIONS = _COOPERATIONS + " WHERE x.case_id = $1 AND x.sequence <= $2"
 _CASE_REFERRALS = """
     SELECT x.referral_id, x.sequence, x.time, x.mediator_id, x.institution_id, i.name AS institution_name, x.service,
            CASE WHEN x.accepted_sequence <= $2 THEN x.accepted_sequence END AS accepted_sequence,
@@ -93,6 +94,17 @@ _CASE_REFERRALS = """
 _CASE_OUTCOMES = """
     SELECT outcome_id, sequence, time, mediator_id, kind, person_ids, note
     FROM {s}.outcomes WHERE case_id = $1 AND sequence <= $2"""
+
+
+_OUTSIDE_CASES = " WHERE x.family_id = $1 AND x.case_id IS NULL AND x.sequence <= $2"
+
+
+async def family_records(pool: asyncpg.Pool, schema: str, family_id: str, as_of: int) -> CaseRecords:
+    """Activities and cooperations that name a family but none of its cases, up to `as_of`
+    (referrals and outcomes always belong to a case)."""
+    activities, cooperations = [await pool.fetch(qualified(sql + _OUTSIDE_CASES, schema), family_id, as_of)
+                                for sql in (_ACTIVITIES, _COOPERATIONS)]
+    return CaseRecords(activities, cooperations, [], [])
 
 
 async def case_records(pool: asyncpg.Pool, schema: str, case_id: str, as_of: int) -> CaseRecords:

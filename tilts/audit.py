@@ -168,11 +168,9 @@ def replay_command(
     data_dir: DataDir = None,
 ) -> None:
     """Print stored events in sequence order as NDJSON (one event per line, with `sequence`)."""
-    from shared.audit import UnreadableEvent, replay
+    from shared.audit import UnreadableEvent, replay, unknown_types
 
     window = _bound(from_time, "--from-time", upper=False), _bound(to_time, "--to-time", upper=True)
-    from shared.audit import unknown_types
-
     if types and (unknown := unknown_types(types)):
         raise typer.BadParameter(f"not an event type of the catalogue: {', '.join(unknown)}", param_hint="--type")
 

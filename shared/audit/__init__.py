@@ -12,5 +12,5 @@ from .replay import UnreadableEvent, replay
 from .verify import VerifyReport, verify_chains
 
 __all__ = ["Break", "ChainChecker", "CheckpointBreak", "CheckpointChecker", "CheckpointReport", "EventFilter",
-           "LogRecord", "ReadInterrupted", "UnreadableEvent", "VerifyReport", "parse_bound", "parse_instant", "unknown_types", "read_log", "replay",
-           "verify_chains"]
+           "LogRecord", "ReadInterrupted", "UnreadableEvent", "VerifyReport", "parse_bound", "parse_instant",
+           "read_log", "replay", "unknown_types", "verify_chains"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import nats.errors
@@ -39,6 +39,20 @@ UNAVAILABLE = (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.err
 
 class LogUnavailable(RuntimeError):
     """JetStream did not answer; the append may or may not have been stored."""
+
+
+async def beyond_the_log(log_head: Callable[[], Awaitable[int]], sequence: int) -> str | None:
+    """Why `sequence` can never be waited for, if it cannot: the log has not written it yet.
+
+    A read that waits for a sequence (`min_sequence`) would otherwise wait out its bound and
+    answer 503, inviting retries that cannot succeed. None when it is written, or when the log
+    cannot say (then the caller waits as for any other sequence).
+    """
+    try:
+        head = await log_head()
+    except LogUnavailable:
+        return None
+    return f"the log ends at sequence {head}; {sequence} has not been written" if sequence > head else None
 
 
 class StillStoring(LogUnavailable):

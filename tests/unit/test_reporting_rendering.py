@@ -79,7 +79,7 @@ def test_the_printable_summary_is_latvian_by_default_with_inline_charts_and_noth
 
 
 def test_the_printable_summary_escapes_names() -> None:
-    page = render_summary(_summary(), "en", "Balvi")
+    page = render_summary(_summary(), "en", "balvi")
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; skola" in page
     assert "<script>" not in page
     assert "Roma mediators&#39; work: summary" in page and "Balvi" in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.auth.tokens import Principal
 from shared.bus.eventlog import EventLog, LogUnavailable
 from shared.bus.projection import ProjectionRunner
@@ -26,12 +28,16 @@ WITHHELD_FROM_INSTITUTIONS = ("family_id", "case_id", "person_ids")
 DIGESTS_WITHHELD_FROM_INSTITUTIONS = ("hash", "prevhash", "fingerprint")
 
 
-def withheld_from(principal: Principal, event: StoredEvent) -> tuple[str, ...]:
-    """What of `event` the caller may not see: `data.<field>` and envelope attribute names."""
+def as_seen_by(principal: Principal, event: StoredEvent) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The event's public JSON as the caller may see it, and what was left out of it (`data.<field>`
+    and envelope attribute names; empty when nothing was)."""
+    body = event.as_json()
     if principal.role is not Role.INSTITUTION:
-        return ()
-    return (*(f"data.{name}" for name in WITHHELD_FROM_INSTITUTIONS if name in event.data),
-            *DIGESTS_WITHHELD_FROM_INSTITUTIONS)
+        return body, ()
+    data = [name for name in WITHHELD_FROM_INSTITUTIONS if name in event.data]
+    body = {k: v for k, v in body.items() if k not in DIGESTS_WITHHELD_FROM_INSTITUTIONS}
+    body["data"] = {k: v for k, v in body["data"].items() if k not in data}
+    return body, (*(f"data.{name}" for name in data), *DIGESTS_WITHHELD_FROM_INSTITUTIONS)
 
 
 class NotVisible(LookupError):

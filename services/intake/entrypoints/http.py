@@ -13,7 +13,7 @@ from shared.http.ids import id_in_path
 from shared.http.openapi import problems
 from shared.http.problems import problem, unavailable
 from services.intake.application.intake import Unavailable
-from services.intake.application.reading import EventReader, NotVisible, withheld_from
+from services.intake.application.reading import EventReader, NotVisible, as_seen_by
 
 from .openapi import event_body_schema
 from .writes import BATCH_MEDIA, MAX_BATCH, Answer, write_batch, write_event
@@ -93,12 +93,8 @@ async def get_event(request: Request, event_id: str = id_in_path("event"),
         return problem(404, f"no event {event_id} that you may see")
     except Unavailable as error:
         raise unavailable(str(error)) from error
-    body, withheld = event.as_json(), withheld_from(principal, event)
-    if not withheld:
-        return JSONResponse(body)
-    body = {k: v for k, v in body.items() if k not in withheld}
-    body["data"] = {k: v for k, v in body["data"].items() if f"data.{k}" not in withheld}
-    return JSONResponse(body, headers={"Tilts-Withheld": ", ".join(withheld)})
+    body, withheld = as_seen_by(principal, event)
+    return JSONResponse(body, headers={"Tilts-Withheld": ", ".join(withheld)} if withheld else None)
 
 
 __all__ = ["router", "principal_of"]

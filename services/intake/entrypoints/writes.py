@@ -61,11 +61,17 @@ def _outcome_answer(outcome: Outcome) -> Answer:
 
 
 def _media_type(headers: Mapping[str, str], accepted: tuple[str, ...]) -> str:
-    """The body's media type if it is one of `accepted` and not compressed; else a 415."""
+    """The body's media type if it is one of `accepted` and not compressed; else a 415.
+
+    A batch sent to the single-event endpoint is told where it goes.
+    """
     encoding = headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise ProblemError(415, f"send the body uncompressed, not with Content-Encoding {encoding}")
     media = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media == BATCH_MEDIA and media not in accepted:
+        raise ProblemError(415, f"{BATCH_MEDIA} goes to POST /v1/events:batch; send one event as "
+                                f"{' or '.join(EVENT_MEDIA)}")
     if media not in accepted:
         raise ProblemError(415, f"send JSON (one of {', '.join(accepted)}), not {media}")
     return media
@@ -83,9 +89,6 @@ async def write_event(intake: Intake, tokens: TokenAuthority, headers: Mapping[s
     """POST /v1/events."""
     try:
         principal = principal_from_header(tokens, headers.get("authorization"))
-        if headers.get("content-type", "").split(";")[0].strip().lower() == BATCH_MEDIA:
-            raise ProblemError(415, f"{BATCH_MEDIA} goes to POST /v1/events:batch; send one event as "
-                                    f"{' or '.join(EVENT_MEDIA)}")
         _media_type(headers, EVENT_MEDIA)
         parsed = parse_event(parse_json(body))
         if isinstance(parsed, Rejection):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.auth.tokens import Principal
-from shared.bus.eventlog import LogUnavailable
+from shared.bus.eventlog import beyond_the_log
 from services.notifications.adapters.reach import ReachStore
 from services.notifications.domain.reach import reach_json, reach_scope
 from services.notifications.domain.refusals import Refusal, invalid, unavailable
@@ -41,14 +41,10 @@ class Reach:
         if not 1 <= limit <= MAX_LIMIT:
             return invalid("limit", f"limit is between 1 and {MAX_LIMIT}")
         if min_sequence is not None and min_sequence > self._position():
-            try:
-                head = await self._log_head()
-            except LogUnavailable:
-                head = None  # cannot tell: wait as for any other sequence
-            if head is not None and min_sequence > head:
-                return invalid("min_sequence", f"the log ends at sequence {head}; {min_sequence} has not been written")
-        if min_sequence is not None and not await self._catch_up(min_sequence):
-            return unavailable(f"notifications have not read the log up to sequence {min_sequence} yet")
+            if unwritten := await beyond_the_log(self._log_head, min_sequence):
+                return invalid("min_sequence", unwritten)
+            if not await self._catch_up(min_sequence):
+                return unavailable(f"notifications have not read the log up to sequence {min_sequence} yet")
         home = await self._store.home_of(institution_id) if institution_id is not None else None
         scope = reach_scope(principal, municipality_id, institution_id, home)
         if isinstance(scope, Refusal):

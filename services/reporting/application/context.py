@@ -9,7 +9,7 @@ from typing import Protocol
 import asyncpg
 
 from shared.auth.tokens import Principal
-from shared.bus.eventlog import LogUnavailable
+from shared.bus.eventlog import beyond_the_log
 from shared.crypto.keystore import FamilyKeys
 from shared.roles import Role
 from services.reporting.queries import registry
@@ -62,16 +62,6 @@ class ReadContext:
             registered = record.municipality_ids if record else ()
         return scope_of(principal, registered)
 
-    async def _within_the_log(self, wanted: int, name: str) -> None:
-        if self.log_head is None:
-            return
-        try:
-            head = await self.log_head()
-        except LogUnavailable:
-            return  # cannot tell: wait as for any other sequence
-        if wanted > head:
-            raise BadQuery(name, f"the log ends at sequence {head}; {wanted} has not been written")
-
     async def position(self) -> int:
         """The last sequence applied to the read models."""
         return await registry.position(self.pool, self.schema, self.progress.name)
@@ -80,8 +70,9 @@ class ReadContext:
         """The sequence a read answers as of: the current position, after waiting for
         `min_sequence` if asked; or exactly `pinned` (a cursor's, or `as_of_sequence`)."""
         wanted = max(min_sequence or 0, pinned or 0)
-        if wanted and wanted > await self.position():
-            await self._within_the_log(wanted, "as_of_sequence" if wanted == pinned else "min_sequence")
+        if wanted and self.log_head is not None and wanted > await self.position() \
+                and (unwritten := await beyond_the_log(self.log_head, wanted)):
+            raise BadQuery("as_of_sequence" if wanted == pinned else "min_sequence", unwritten)
         if wanted and not await self.progress.wait_for(wanted, self.wait_seconds):
             raise NotCaughtUp(f"the read models have not reached sequence {wanted} yet")
         position = await self.position()

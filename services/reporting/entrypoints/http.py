@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -86,9 +84,10 @@ def _table(table: str | None, shape: str) -> str:
     return chosen
 
 
-def _csv(text: str, name: str) -> Response:
+def _csv(text: str, name: str, table: str) -> Response:
+    suffix = "" if table == "figures" else f"-{table}"
     return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}{suffix}.csv"'})
 
 
 @router.get("/families/{family_id}", summary="A family's file (personal data only for readers allowed to see it)",
@@ -160,8 +159,7 @@ async def get_monthly(request: Request, mediator_id: str | None = None,
                                 params.month(month), as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
                                 min_sequence=params.sequence("min_sequence", min_sequence))
     if shape == "csv":
-        suffix = "" if chosen == "figures" else f"-{chosen}"
-        return _csv(monthly_csv(report, chosen), f"tilts-{report['mediator_id']}-{report['month']}{suffix}")
+        return _csv(monthly_csv(report, chosen), f"tilts-{report['mediator_id']}-{report['month']}", chosen)
     if shape == "html":
         return HTMLResponse(render_monthly(report, language), headers=HTML_POLICY)
     return JSONResponse(report)
@@ -180,22 +178,10 @@ async def get_summary(request: Request, from_: str | None = FROM_DAY, to: str | 
                                 as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
                                 min_sequence=params.sequence("min_sequence", min_sequence))
     if shape == "csv":
-        suffix = "" if chosen == "figures" else f"-{chosen}"
-        return _csv(summary_csv(report, chosen), f"tilts-summary-{report['from']}-{report['to']}{suffix}")
+        return _csv(summary_csv(report, chosen), f"tilts-summary-{report['from']}-{report['to']}", chosen)
     if shape == "html":
-        return HTMLResponse(render_summary(report, language, _places(report, municipality_id)), headers=HTML_POLICY)
+        return HTMLResponse(render_summary(report, language, municipality_id), headers=HTML_POLICY)
     return JSONResponse(report)
-
-
-def _places(report: dict[str, Any], municipality_id: str | None) -> str | None:
-    """What the summary page's header names: the municipality asked for, those a scoped caller
-    sees, or None for every municipality."""
-    if municipality_id and report["municipalities"]:
-        return report["municipalities"][0]["name"]
-    if report.get("figures_limited_to") is not None:
-        names = {m["municipality_id"]: m["name"] for m in report["municipalities"]}
-        return ", ".join(names.get(m, m) for m in report["figures_limited_to"]) or "—"
-    return None
 
 
 @router.get("/audit/access", tags=["auditing"], summary="Who read which family's file, when and why (auditors)")

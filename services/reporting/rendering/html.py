@@ -54,20 +54,34 @@ def _columns(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [*report["municipalities"], {"municipality_id": None, "name": None, **total}]
 
 
-def render_summary(report: dict[str, Any], lang: str, municipality_name: str | None) -> str:
-    """The summary report as a printable page."""
+def _limited_to(report: dict[str, Any]) -> list[str]:
+    """The names of the municipalities a scoped report's figures are limited to (none: not limited)."""
+    names = {m["municipality_id"]: m["name"] for m in report["municipalities"]}
+    return [names.get(m, m) for m in report.get("figures_limited_to") or []]
+
+
+def _summary_place(report: dict[str, Any], municipality_id: str | None) -> str | None:
+    """What the summary page's header names: the municipality asked for, those a scoped caller
+    sees, or None for every municipality."""
+    if municipality_id and report["municipalities"]:
+        return report["municipalities"][0]["name"]
+    if report.get("figures_limited_to") is not None:
+        return ", ".join(_limited_to(report)) or "—"
+    return None
+
+
+def render_summary(report: dict[str, Any], lang: str, municipality_id: str | None) -> str:
+    """The summary report as a printable page (`municipality_id`: the one it was asked for, if any)."""
     words = WORDS[lang]
     return _environment().get_template("summary.html.j2").render(
-        lang=lang, w=words, report=report, municipality_name=municipality_name, columns=_columns(report),
-        key_figures=KEY_FIGURES, charts=charts(report["total"], words))
+        lang=lang, w=words, report=report, municipality_name=_summary_place(report, municipality_id),
+        columns=_columns(report), key_figures=KEY_FIGURES, charts=charts(report["total"], words))
 
 
 def render_monthly(report: dict[str, Any], lang: str) -> str:
     """A mediator's monthly report as a printable page."""
     words = WORDS[lang]
     live = report.get("live")
-    names = {m["municipality_id"]: m["name"] for m in report["municipalities"]}
-    limited_to = [names.get(m, m) for m in report.get("figures_limited_to") or []]
     return _environment().get_template("monthly.html.j2").render(
         lang=lang, w=words, report=report, columns=_columns(report), key_figures=KEY_FIGURES,
-        charts=charts(report, words), live_columns=_columns(live) if live else None, limited_to=limited_to)
+        charts=charts(report, words), live_columns=_columns(live) if live else None, limited_to=_limited_to(report))

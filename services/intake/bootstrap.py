@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         index = EventIndex(runtime.pool, known)
         indexer = ProjectionRunner(runtime.nc, runtime.js, runtime.pool, stream=settings.stream_name,
                                    subjects_filter=runtime.subjects.all(), schema=SCHEMA,
-                                   projection=EventIndexProjection())
+                                   projection=EventIndexProjection(runtime.keys))
         await indexer.prepare()
         notary = notary_for(runtime) if settings.notary_enabled else None
         if notary is not None:

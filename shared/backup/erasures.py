@@ -29,7 +29,5 @@ async def shred_erased(pool: asyncpg.Pool, master_key: bytes, families: list[str
     """Destroy the data keys of these families (leaving tombstones); those whose key was live."""
     live = await pool.fetch(f"SELECT family_id FROM {KEYS_SCHEMA}.family_keys"
                             " WHERE family_id = ANY($1::text[]) AND wrapped_key IS NOT NULL", families)
-    keys = FamilyKeys(pool, master_key)
-    for family_id in families:
-        await keys.destroy(family_id)
+    await FamilyKeys(pool, master_key).destroy_many(families)
     return sorted(row["family_id"] for row in live)

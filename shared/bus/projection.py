@@ -68,7 +68,11 @@ class Projection(Protocol):
     aggregate_types: frozenset[str] | None  # None: every event
 
     async def apply(self, connection: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
-        """Write the effects of these events (inside the runner's transaction)."""
+        """Write the effects of these events (inside the runner's transaction).
+
+        A projection may also have `async def committed(self) -> None`, called after each commit,
+        for work that cannot run inside a transaction.
+        """
 
 
 @dataclass
@@ -369,6 +373,9 @@ class ProjectionRunner:
                 if status != "UPDATE 1":
                     raise OutOfOrder(f"the stored position of {self.name} is no longer {position}")
                 position = fresh[-1].sequence
+        committed = getattr(self._projection, "committed", None)
+        if committed is not None and fresh:
+            await committed()
         await self._advance(position, len(fresh))
 
     async def _advance(self, position: int, applied: int) -> None:

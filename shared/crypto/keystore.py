@@ -2,6 +2,15 @@
 
 A destroyed key leaves a tombstone row, so a key can never be created again for an erased
 family (a late event must not make new readable personal data for someone who was erased).
+
+Setting a key to NULL is not enough on its own: PostgreSQL keeps the old row version in the
+table file until it is rewritten, and in the write-ahead log until the segment is removed. With
+the master key, such a remnant opens the erased family's personal data again. So after a
+destruction `shred_remnants` rewrites the key table (VACUUM FULL: the old file is truncated) and
+retires the WAL written so far (a segment switch and a checkpoint; the embedded server runs with
+`wal_recycle = off`, so retired segments are deleted rather than kept for reuse). Rows are never
+updated otherwise, so no other remnants are made. What no database can promise — free disk blocks,
+backups, WAL archives — docs/operations.md covers.
 """
 
 from __future__ import annotations
@@ -9,11 +18,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import asyncpg
+import structlog
 
 from shared.db.migrations import Migration, migrate
 
 from .master_key import MasterKeyError
 from .sealing import SealError, new_data_key, unwrap_data_key, wrap_data_key
+
+log = structlog.get_logger(__name__)
 
 SCHEMA = "tilts_keys"
 MIGRATIONS = [
@@ -67,12 +79,20 @@ class FamilyKeys:
             await migrate(connection, SCHEMA, MIGRATIONS)
 
     async def get_or_create(self, family_id: str) -> bytes:
-        """The family's data key, created if it has none; KeyDestroyed after erasure."""
-        wrapped = wrap_data_key(self._master_key, family_id, new_data_key())
+        """The family's data key, created if it has none; KeyDestroyed after erasure.
+
+        An existing row is only read (an upsert would leave a dead copy of the key per call).
+        """
         row = await self._pool.fetchrow(
-            f"""INSERT INTO {SCHEMA}.family_keys (family_id, wrapped_key) VALUES ($1, $2)
-                ON CONFLICT (family_id) DO UPDATE SET family_id = EXCLUDED.family_id
-                RETURNING wrapped_key""", family_id, wrapped)
+            f"SELECT wrapped_key, destroyed_at FROM {SCHEMA}.family_keys WHERE family_id = $1", family_id)
+        if row is None:
+            wrapped = wrap_data_key(self._master_key, family_id, new_data_key())
+            row = await self._pool.fetchrow(
+                f"""INSERT INTO {SCHEMA}.family_keys (family_id, wrapped_key) VALUES ($1, $2)
+                    ON CONFLICT (family_id) DO NOTHING RETURNING wrapped_key, destroyed_at""", family_id, wrapped)
+        if row is None:  # another writer created it meanwhile
+            row = await self._pool.fetchrow(
+                f"SELECT wrapped_key, destroyed_at FROM {SCHEMA}.family_keys WHERE family_id = $1", family_id)
         if row["wrapped_key"] is None:
             raise KeyDestroyed(family_id)
         return unwrap_data_key(self._master_key, family_id, row["wrapped_key"])
@@ -92,14 +112,45 @@ class FamilyKeys:
                 for r in rows}
 
     async def destroy(self, family_id: str) -> bool:
-        """Crypto-shred the family's key (idempotent); True if a live key was destroyed."""
+        """Crypto-shred the family's key (idempotent); True if a live key was destroyed.
+
+        The remnants of a destroyed key are shredded before this returns (see the module's doc).
+        """
+        return bool(await self.destroy_many([family_id]))
+
+    async def destroy_many(self, family_ids: list[str]) -> int:
+        """`destroy` for several families at once (one shredding); how many live keys went."""
+        if not family_ids:
+            return 0
         status = await self._pool.execute(
             f"""INSERT INTO {SCHEMA}.family_keys (family_id, wrapped_key, destroyed_at)
-                VALUES ($1, NULL, $2)
+                SELECT unnest($1::text[]), NULL, $2
                 ON CONFLICT (family_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = $2
                 WHERE {SCHEMA}.family_keys.wrapped_key IS NOT NULL""",
-            family_id, datetime.now(UTC))
-        return status.endswith(" 1")
+            sorted(set(family_ids)), datetime.now(UTC))
+        changed = int(status.rsplit(" ", 1)[-1])
+        if changed:
+            await self.shred_remnants()
+        return changed
+
+    async def shred_remnants(self) -> bool:
+        """Leave no copy of a destroyed key in the live database's files; False if only partly done.
+
+        Rewrites the key table, then ends the current WAL segment and checkpoints, so every
+        segment that held an old row version is retired. A database user without the right to
+        checkpoint (external servers) gets the table rewritten and a warning.
+        """
+        async with self._pool.acquire() as connection:
+            await connection.execute(f"VACUUM FULL {SCHEMA}.family_keys")
+            try:
+                await connection.execute("CHECKPOINT")  # the rewrite is on disk before the WAL goes
+                await connection.fetchval("SELECT pg_switch_wal()")
+                await connection.execute("CHECKPOINT")  # retires every segment before this one
+            except asyncpg.InsufficientPrivilegeError as error:
+                log.warning("keys.wal_not_retired", detail=str(error),
+                            advice="grant pg_checkpoint and EXECUTE on pg_switch_wal, or see docs/operations.md")
+                return False
+        return True
 
     async def is_destroyed(self, family_id: str) -> bool:
         return bool(await self._pool.fetchval(

@@ -37,6 +37,9 @@ SERVER_SETTINGS = {
     "full_page_writes": "on",
     "max_connections": "200",
     "shared_buffers": "128MB",
+    # Retired WAL segments are deleted, not renamed for reuse with their old contents: a destroyed
+    # family key must not survive in a recycled segment (shared/crypto/keystore.py).
+    "wal_recycle": "off",
 }
 
 

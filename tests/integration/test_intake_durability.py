@@ -123,6 +123,53 @@ async def test_erasing_a_family_destroys_its_key_and_keeps_the_log_verifiable(in
     assert (await intake.client.get(f"/v1/events/{history[0].id}", headers=world.admin)).status_code == 200
 
 
+def _files_holding(directory: Path, needle: bytes) -> list[str]:
+    found = []
+    for path in directory.rglob("*"):
+        try:
+            if path.is_file() and needle in path.read_bytes():
+                found.append(str(path.relative_to(directory)))
+        except OSError:  # a file PostgreSQL removed while we looked
+            continue
+    return found
+
+
+async def test_an_erased_familys_key_survives_in_no_file_of_the_database(
+        intake: Harness, world: World, postgres_server: EmbeddedPostgres) -> None:
+    # A NULLed row leaves its old version in the table file and in the WAL; with the master key
+    # that copy would open the family's personal data again.
+    family_id = await world.family("shredded", surname="Sasmalcinātā")
+    await must_post(intake, event("tilts.person.added", {
+        "family_id": family_id, "person_id": world.id("p1"), "relation": "parent", "birth_year": 1980,
+        "personal": {"given_name": "Inga"}}), world.as_mediator)
+    pool = intake.app.state.runtime.pool
+    wrapped = await pool.fetchval("SELECT wrapped_key FROM tilts_keys.family_keys WHERE family_id = $1", family_id)
+    await pool.execute("CHECKPOINT")
+    assert _files_holding(postgres_server.data_dir, wrapped)  # the scan can see a live key
+    await must_post(intake, event("tilts.family.erased", {"family_id": family_id, "reason": "pieprasījums"}),
+                    world.admin)
+    assert _files_holding(postgres_server.data_dir, wrapped) == []
+    assert await intake.app.state.runtime.keys.is_destroyed(family_id)
+
+
+async def test_a_key_the_intake_could_not_destroy_is_destroyed_and_shredded_by_its_event_index(
+        intake: Harness, world: World, postgres_server: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    family_id = await world.family("deferred", surname="Atliktā")
+    runtime = intake.app.state.runtime
+    wrapped = await runtime.pool.fetchval("SELECT wrapped_key FROM tilts_keys.family_keys WHERE family_id = $1",
+                                          family_id)
+
+    async def database_gone(*_: object) -> bool:
+        raise ConnectionRefusedError("as if PostgreSQL went away right after the append")
+
+    monkeypatch.setattr(runtime.keys, "destroy", database_gone)
+    erased = await must_post(intake, event("tilts.family.erased", {"family_id": family_id, "reason": "pieprasījums"}),
+                             world.admin)
+    assert await intake.app.state.indexer.wait_for(erased["sequence"], 10)
+    assert await runtime.keys.is_destroyed(family_id)
+    assert _files_holding(postgres_server.data_dir, wrapped) == []
+
+
 async def test_after_erasure_a_resent_event_is_still_compared_in_everything_but_its_personal_block(
         intake: Harness, world: World) -> None:
     family_id = world.id("erased-resend")

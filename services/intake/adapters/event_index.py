@@ -14,6 +14,7 @@ import asyncpg
 
 from shared.bus.projection import POSITIONS_MIGRATION
 from shared.crypto.keystore import SCHEMA as KEYS_SCHEMA
+from shared.crypto.keystore import FamilyKeys
 from shared.db.migrations import Migration
 from shared.events.envelope import StoredEvent
 
@@ -88,10 +89,22 @@ def _institution_of(event: StoredEvent) -> str | None:
 
 
 class EventIndexProjection:
-    """Indexes every event id and destroys the data key of every erased family."""
+    """Indexes every event id and destroys the data key of every erased family.
+
+    Given `keys`, the remnants of a key it destroyed are shredded once the transaction committed.
+    """
 
     name = "intake-index"
     aggregate_types = None
+
+    def __init__(self, keys: FamilyKeys | None = None) -> None:
+        self._keys = keys
+        self._destroyed = False
+
+    async def committed(self) -> None:
+        if self._destroyed and self._keys is not None:
+            await self._keys.shred_remnants()
+            self._destroyed = False
 
     async def apply(self, connection: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
         await connection.executemany(
@@ -109,8 +122,9 @@ class EventIndexProjection:
         if erased:
             # The intake destroys the key right after the append; this makes sure it happened
             # even if that process died in between.
-            await connection.execute(
+            status = await connection.execute(
                 f"""INSERT INTO {KEYS_SCHEMA}.family_keys (family_id, wrapped_key, destroyed_at)
                     SELECT unnest($1::text[]), NULL, now()
                     ON CONFLICT (family_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = now()
                     WHERE {KEYS_SCHEMA}.family_keys.wrapped_key IS NOT NULL""", erased)
+            self._destroyed = self._destroyed or not status.endswith(" 0")

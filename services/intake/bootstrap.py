@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from shared.http.private import NoStore
 from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
 from shared.db.migrations import migrate
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     document_problems(app)
     document_events(app)
+    app.add_middleware(NoStore)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Rate limit first, then the hot write path; everything else goes on into FastAPI.
     app.put_in_front(lambda rest: RateLimit(FastWritePath(rest, app, settings.max_body_bytes),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from shared.http.private import NoStore
 from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
 from shared.crypto.master_key import load_master_key
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "acknowledgement back to the intake.")
     install_problem_handlers(app)
     document_problems(app)
+    app.add_middleware(NoStore)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
     app.include_router(http.router)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from shared.http.private import NoStore
 from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
 from shared.db.migrations import migrate
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     document_problems(app)
     install_read_errors(app)
+    app.add_middleware(NoStore)
     app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
     app.include_router(router)
     app.include_router(audit_router)

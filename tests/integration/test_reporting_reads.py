@@ -237,6 +237,14 @@ async def test_bad_query_values_are_a_400_problem_naming_the_parameter(
     assert answer.json()["errors"][0]["field"] == field
 
 
+async def test_no_answer_may_be_kept_by_a_cache(world: World, reporting: Harness) -> None:
+    # Answers are scoped to the caller and a family file may carry personal data.
+    for path in ("/v1/cases", "/v1/cooperations", "/v1/families/nobody"):
+        answer = await reporting.client.get(path, headers=world.admin)
+        assert answer.headers["cache-control"] == "no-store", path
+    assert "cache-control" not in (await reporting.client.get("/healthz")).headers
+
+
 async def test_a_read_without_a_valid_token_is_a_401_problem(reporting: Harness) -> None:
     for headers in ({}, {"Authorization": "Bearer nonsense"}):
         answer = await reporting.client.get("/v1/cases", headers=headers)

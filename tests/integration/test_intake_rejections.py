@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.support.harness import Harness, event
-from tests.support.world import World, post
+from tests.support.world import World, must_post, post
 
 
 async def _head(intake: Harness) -> int:
@@ -147,6 +147,36 @@ async def test_reading_an_unknown_or_out_of_scope_event_is_a_404(intake: Harness
     await _assert_problem(await intake.client.get(f"/v1/events/{body['id']}", headers=other), 404)
     own = intake.auth("coordinator", "coord-y", municipalities=(world.municipality,))
     assert (await intake.client.get(f"/v1/events/{body['id']}", headers=own)).status_code == 200
+
+
+async def test_a_monthly_report_and_a_mediators_registration_are_read_within_the_mediators_municipalities(
+        intake: Harness, world: World) -> None:
+    # Reports and registrations belong to no one municipality; they are as private as the
+    # mediator's work: their coordinators and the mediator see them, others get a 404.
+    report = event("tilts.report.submitted", {"report_id": world.id("report"), "month": "2020-01", "narrative": {
+        "main_issues": "kavējumi", "glad_about": "x", "challenges": "y", "next_priorities": "z"}})
+    await must_post(intake, report, world.as_mediator)
+    own = intake.auth("coordinator", "coord-own", municipalities=(world.municipality,))
+    approved = event("tilts.report.approved", {"report_id": world.id("report"), "note": "paldies"})
+    await must_post(intake, approved, own)
+    other = intake.auth("coordinator", "coord-other", municipalities=(world.other_municipality,))
+    another_mediator = intake.auth("mediator", world.id("med-2"))
+    narrowed_elsewhere = intake.auth("mediator", world.mediator, municipalities=(world.other_municipality,))
+    for event_id in (report["id"], approved["id"]):
+        for allowed in (own, world.as_mediator, world.admin):
+            assert (await intake.client.get(f"/v1/events/{event_id}", headers=allowed)).status_code == 200
+        for refused in (other, another_mediator, world.as_institution):
+            await _assert_problem(await intake.client.get(f"/v1/events/{event_id}", headers=refused), 404)
+    registration = (await intake.app.state.runtime.log.history(await intake.app.state.runtime.log.locate(
+        intake.app.state.runtime.subjects.any_municipality("mediator", world.mediator))))[0].id
+    assert (await intake.client.get(f"/v1/events/{registration}", headers=own)).status_code == 200
+    await _assert_problem(await intake.client.get(f"/v1/events/{registration}", headers=other), 404)
+    # A token narrowed to a municipality reads only there, as the reporting reads do.
+    family = await world.family("narrowed")
+    first = (await intake.app.state.runtime.log.history(await intake.app.state.runtime.log.locate(
+        intake.app.state.runtime.subjects.any_municipality("family", family))))[0].id
+    assert (await intake.client.get(f"/v1/events/{first}", headers=world.as_mediator)).status_code == 200
+    await _assert_problem(await intake.client.get(f"/v1/events/{first}", headers=narrowed_elsewhere), 404)
 
 
 async def test_an_unsupported_media_type_is_a_415(intake: Harness, world: World) -> None:

@@ -198,6 +198,12 @@ async def test_a_coordinator_reads_a_two_municipality_mediators_report_only_for_
     page = await read(reporting, "/v1/reports/monthly", _coordinator(world), after=head, format="html", **query)
     assert page.status_code == 200 and world.other_municipality not in page.text
     assert "Skaitļi tikai par darbu jūsu pašvaldībās: Jelgava" in page.text  # its name, not its id
+    # The mediator reads all of her report, or only the part her token is narrowed to.
+    own = await read_json(reporting, "/v1/reports/monthly", as_both, after=head, **query)
+    assert own["activities"]["total"] == 3 and "figures_limited_to" not in own
+    narrowed = world.harness.auth(Role.MEDIATOR, both, municipalities=(world.other_municipality,))
+    part = await read_json(reporting, "/v1/reports/monthly", narrowed, after=head, **query)
+    assert part["activities"]["total"] == 2 and part["figures_limited_to"] == [world.other_municipality]
 
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])

@@ -14,7 +14,7 @@ from shared.events.envelope import StoredEvent
 from shared.roles import Role
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import EventIndex, IndexedEvent
-from services.intake.domain.state import Mediator
+from services.intake.domain.state import Mediator, Report
 
 from .intake import Unavailable
 
@@ -70,13 +70,40 @@ class EventReader:
         return entry
 
     async def _may_see(self, principal: Principal, entry: IndexedEvent) -> bool:
+        """As the reporting reads scope (services/reporting/application/scope.py)."""
         if principal.role in (Role.ADMIN, Role.AUDITOR):
             return True
-        if principal.role is Role.COORDINATOR:
-            return entry.municipality in principal.municipalities or entry.municipality == NATIONAL
         if principal.role is Role.INSTITUTION:
             return entry.institution_id is not None and entry.institution_id == principal.institution
-        if entry.actor == principal.subject:
+        if entry.municipality == NATIONAL:
+            return await self._may_see_national(principal, entry)
+        return entry.municipality in await self._municipalities(principal)
+
+    async def _may_see_national(self, principal: Principal, entry: IndexedEvent) -> bool:
+        """Events of no one municipality: municipalities (anyone), a mediator's registration and
+        monthly reports (the mediator, and coordinators of a municipality the mediator works in)."""
+        if entry.aggregate_type == "municipality":
             return True
-        mediator = (await self._store.load(AggregateRef("mediator", principal.subject))).body
-        return isinstance(mediator, Mediator) and entry.municipality in mediator.municipalities
+        if entry.aggregate_type == "mediator":
+            mediator_id = entry.aggregate_id
+        elif entry.aggregate_type == "report":
+            report = (await self._store.load(AggregateRef("report", entry.aggregate_id))).body
+            if not isinstance(report, Report):
+                return False
+            mediator_id = report.mediator_id
+        else:
+            return False
+        if principal.role is Role.MEDIATOR:
+            return mediator_id == principal.subject
+        return bool(await self._registered_in(mediator_id) & principal.municipalities)
+
+    async def _municipalities(self, principal: Principal) -> frozenset[str]:
+        """A coordinator's municipalities; a mediator's latest registration, narrowed by the token."""
+        if principal.role is Role.COORDINATOR:
+            return principal.municipalities
+        registered = await self._registered_in(principal.subject)
+        return registered & principal.municipalities if principal.municipalities else registered
+
+    async def _registered_in(self, mediator_id: str) -> frozenset[str]:
+        mediator = (await self._store.load(AggregateRef("mediator", mediator_id))).body
+        return mediator.municipalities if isinstance(mediator, Mediator) else frozenset()

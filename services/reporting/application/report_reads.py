@@ -53,8 +53,10 @@ async def read_monthly(ctx: ReadContext, principal: Principal, mediator_id: str,
     if scope.municipalities is not None and scope.role is not Role.MEDIATOR \
             and not set(mediator.municipality_ids) & scope.municipalities:
         raise NotAllowed(f"mediator {mediator_id} works outside your scope")
-    # A mediator reads all of their own report; a coordinator the figures of their municipalities.
-    within = scope.municipalities if scope.role is Role.COORDINATOR else None
+    # A mediator reads all of their own report (or the part a token narrowed to some municipalities
+    # names); a coordinator the figures of their municipalities.
+    narrowed = scope.role is Role.MEDIATOR and bool(principal.municipalities)
+    within = scope.municipalities if scope.role is Role.COORDINATOR or narrowed else None
     report = await reports.monthly(ctx.pool, ctx.schema, mediator_id, month, as_of, within)
     if report is None:
         raise NotVisible("mediator", mediator_id)

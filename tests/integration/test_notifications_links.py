@@ -48,7 +48,8 @@ async def test_the_email_link_acknowledges_a_cooperation_as_its_contact_once(
     world = await World.create(live_intake, unique_id)
     settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
     async with running_notifications(settings) as notify:
-        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        subscription = await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        assert subscription["created_by"] == "admin-1"
         family = await world.family("fam", surname=f"Slepena{unique_id}")
         cooperation = await world.cooperation("coop", family_id=family)
 
@@ -73,6 +74,9 @@ async def test_the_email_link_acknowledges_a_cooperation_as_its_contact_once(
         [_, acknowledged] = await _history(live_intake, world, "cooperation", cooperation)
         assert acknowledged.type == "tilts.cooperation.acknowledged"
         assert acknowledged.actor == world.contacts[0] and acknowledged.actorrole == "institution"
+        # ...through the link sent to this subscription, which the record names (and the
+        # subscription who set it up: here an admin, for the institution).
+        assert acknowledged.source == f"tilts/notifications/link/{subscription['id']}"
         assert acknowledged.data == {"cooperation_id": cooperation, "contact_id": world.contacts[0],
                                      "note": "Tikāmies skolā"}
 

@@ -102,8 +102,12 @@ class LinkAnswers:
         data = answer_data(page.link, action, text)
         if isinstance(data, InvalidAnswer):
             return NotAnswered(page, data)
+        # The source names the subscription the link was sent to: the record then shows where the
+        # answer came from, and the subscription who set it up (an admin may subscribe for an
+        # institution, and the link acts for the institution's contact).
         event = {"specversion": "1.0", "id": answer_event_id(page.link.delivery_id, page.step.name),
-                 "source": SOURCE, "type": action.model.TYPE, "time": self._clock().isoformat(), "data": data}
+                 "source": f"{SOURCE}/{page.link.subscription_id}", "type": action.model.TYPE,
+                 "time": self._clock().isoformat(), "data": data}
         use = await self._store.claim(page.link, LinkUse(page.step.name, action_name, event, False))
         if use.done or use.action != action_name:
             return AlreadyAnswered(page)

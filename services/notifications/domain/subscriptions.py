@@ -64,7 +64,7 @@ class Subscription:
     def as_json(self) -> dict:
         return {"id": self.id, "institution_id": self.institution_id, "channel": self.channel,
                 "target": self.target, "event_types": list(self.event_types), "digest": self.digest,
-                "created_at": self.created_at.isoformat()}
+                "created_at": self.created_at.isoformat(), "created_by": self.created_by}
 
 
 def parse_email(address: str) -> str | Refused:

@@ -195,8 +195,8 @@ async def test_a_spoof_of_a_real_id_in_a_url_path_is_a_422_everywhere(
 async def test_a_look_alike_id_in_a_query_is_refused_by_reporting_and_notifications(
         reporting: Harness, notifications: Harness, world: World, look_alike: str) -> None:
     bad = LOOK_ALIKES[look_alike]
-    refused = _problem(await reporting.client.get("/v1/cases", params={"family_id": bad}, headers=world.admin), 400)
-    assert refused["errors"][0]["field"] == "family_id"
+    refused = _problem(await reporting.client.get("/v1/cases", params={"family_id": bad}, headers=world.admin), 422)
+    assert refused["errors"][0]["field"] == "query.family_id"
     for path in ("/v1/subscriptions", "/v1/deliveries"):
         refused = _problem(await notifications.client.get(path, params={"institution_id": bad},
                                                           headers=world.admin), 422)
@@ -289,14 +289,15 @@ async def test_a_batch_of_exactly_one_mebibyte_goes_in_and_one_byte_more_is_a_41
 # --- extreme values in queries ------------------------------------------------------------------
 
 EXTREME_READS = [
-    ("reporting", "/v1/cooperations", {"from": "0001-01-01T00:00:00+14:00"}, 400, "from"),
-    ("reporting", "/v1/cooperations", {"to": "9999-12-31"}, 400, "to"),
-    ("reporting", "/v1/audit/access", {"to": "9999-12-31T23:59:59.999999-23:59"}, 400, "to"),
-    ("reporting", "/v1/reports/summary", {"from": "0001-01-01", "to": "9999-12-31"}, 400, "from"),
-    ("reporting", "/v1/audit/events", {"from_time": "9999-12-31"}, 400, "from_time"),
-    ("notifications", "/v1/deliveries", {"cursor": "9" * 30}, 422, "cursor"),
-    ("notifications", "/v1/deliveries", {"cursor": "\u0661\u0662"}, 422, "cursor"),  # Arabic-Indic digits
-    ("notifications", "/v1/deliveries", {"limit": "9" * 30}, 422, "limit"),
+    ("reporting", "/v1/cooperations", {"from": "0001-01-01T00:00:00+14:00"}, 422, "query.from"),
+    ("reporting", "/v1/cooperations", {"to": "9999-12-31"}, 422, "query.to"),
+    ("reporting", "/v1/audit/access", {"to": "9999-12-31T23:59:59.999999-23:59"}, 422, "query.to"),
+    ("reporting", "/v1/reports/summary", {"from": "0001-01-01", "to": "9999-12-31"}, 422, "query.from"),
+    ("reporting", "/v1/audit/events", {"from_time": "9999-12-31"}, 422, "query.from_time"),
+    ("reporting", "/v1/audit/events", {"from_sequence": "9" * 30}, 422, "query.from_sequence"),
+    ("notifications", "/v1/deliveries", {"cursor": "9" * 30}, 422, "query.cursor"),
+    ("notifications", "/v1/deliveries", {"cursor": "\u0661\u0662"}, 422, "query.cursor"),  # Arabic-Indic digits
+    ("notifications", "/v1/deliveries", {"limit": "9" * 30}, 422, "query.limit"),
 ]
 
 

@@ -222,7 +222,7 @@ async def test_auditors_and_admins_read_everything_and_replay_the_log(
     lines = [json.loads(line) for line in replay.text.splitlines()]
     assert [e["data"]["referral_id"] for e in lines] == [world.id("r1")]
     typo = await read(reporting, "/v1/audit/events", headers, type="tilts.referal.made")
-    assert typo.status_code == 400 and "tilts.referal.made" in typo.json()["detail"]
+    assert typo.status_code == 422 and "tilts.referal.made" in typo.json()["detail"]
     assert lines[0]["sequence"] == elsewhere.head
 
 

@@ -52,11 +52,11 @@ class Deliveries:
         if isinstance(scoped, Refusal):
             return scoped
         if status is not None and status not in set(DeliveryStatus):
-            return invalid("status", f"status is one of {', '.join(DeliveryStatus)}")
+            return invalid("query.status", f"status is one of {', '.join(DeliveryStatus)}")
         if not 1 <= limit <= MAX_LIMIT:
-            return invalid("limit", f"limit is between 1 and {MAX_LIMIT}")
+            return invalid("query.limit", f"limit is between 1 and {MAX_LIMIT}")
         if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= MAX_CURSOR_DIGITS):
-            return invalid("cursor", "pass the `next` value of the previous page")
+            return invalid("query.cursor", "pass the `next` value of the previous page")
         rows = await self._store.list(scoped, status, limit, int(cursor) if cursor else None)
         more = str(rows[-1]["number"]) if len(rows) == limit else None
         return DeliveryPage([delivery_json(r) for r in rows], more)

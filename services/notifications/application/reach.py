@@ -39,10 +39,10 @@ class Reach:
         `min_sequence` (a sequence a write returned) waits until the fan-out has read that far.
         """
         if not 1 <= limit <= MAX_LIMIT:
-            return invalid("limit", f"limit is between 1 and {MAX_LIMIT}")
+            return invalid("query.limit", f"limit is between 1 and {MAX_LIMIT}")
         if min_sequence is not None and min_sequence > self._position():
             if unwritten := await beyond_the_log(self._log_head, min_sequence):
-                return invalid("min_sequence", unwritten)
+                return invalid("query.min_sequence", unwritten)
             if not await self._catch_up(min_sequence):
                 return unavailable(f"notifications have not read the log up to sequence {min_sequence} yet")
         home = await self._store.home_of(institution_id) if institution_id is not None else None

@@ -15,7 +15,7 @@ class NotAllowed(PermissionError):
 
 
 class BadQuery(ValueError):
-    """A query parameter has a bad value: 400."""
+    """A query parameter has a bad value: 422."""
 
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(f"{field}: {detail}")

@@ -32,9 +32,13 @@ router = APIRouter(prefix="/v1/audit", tags=["auditing"], responses=READ_PROBLEM
             responses={200: {"content": {"application/x-ndjson": {}}, "description": "One stored event per line",
                              "headers": {AS_OF_HEADER: {"description": "The last sequence the replay covers",
                                                         "schema": {"type": "integer", "minimum": 0}}}}})
-async def get_events(request: Request, from_sequence: str | None = None, to_sequence: str | None = None,
-                     from_time: str | None = Query(None, description="Event time from (Riga day or RFC 3339)"),
-                     to_time: str | None = Query(None, description="Event time to (Riga day or RFC 3339), inclusive"),
+async def get_events(request: Request,
+                     from_sequence: int | None = Query(None, ge=0, le=params.MAX_SEQUENCE),
+                     to_sequence: int | None = Query(None, ge=0, le=params.MAX_SEQUENCE),
+                     from_time: str | None = Query(None, pattern=params.BOUND_PATTERN,
+                                                   description="Event time from (Riga day or RFC 3339)"),
+                     to_time: str | None = Query(None, pattern=params.BOUND_PATTERN,
+                                                 description="Event time to (Riga day or RFC 3339), inclusive"),
                      type: list[str] | None = Query(None, description="Event type; repeat for several"),
                      principal: Principal = CALLER) -> StreamingResponse:
     if principal.role not in (Role.AUDITOR, Role.ADMIN):
@@ -43,8 +47,8 @@ async def get_events(request: Request, from_sequence: str | None = None, to_sequ
     if types and (unknown := unknown_types(types)):
         raise BadQuery("type", f"not an event type of the catalogue: {', '.join(u[:128] for u in unknown)}")
     runtime: Runtime = request.app.state.runtime
-    first = params.sequence("from_sequence", from_sequence) or 1
-    last = params.sequence("to_sequence", to_sequence)
+    first = from_sequence or 1
+    last = to_sequence
     try:
         head = await runtime.log.last_sequence()
     except LogUnavailable as error:

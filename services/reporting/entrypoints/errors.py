@@ -14,7 +14,11 @@ log = structlog.get_logger(__name__)
 
 
 def install_read_errors(app: FastAPI) -> None:
-    """Map NotVisible to 404, NotAllowed to 403, BadQuery to 400 and NotCaughtUp or a lost database to 503."""
+    """Map NotVisible to 404, NotAllowed to 403, BadQuery to 422 and NotCaughtUp or a lost database to 503.
+
+    A bad query value is a 422 naming `query.<parameter>`, as FastAPI's own checks of the
+    documented parameter shapes (and the other services) answer it.
+    """
 
     @app.exception_handler(NotVisible)
     async def _not_visible(request: Request, error: NotVisible) -> Response:
@@ -26,7 +30,8 @@ def install_read_errors(app: FastAPI) -> None:
 
     @app.exception_handler(BadQuery)
     async def _bad_query(request: Request, error: BadQuery) -> Response:
-        return problem(400, f"bad query parameter {error.field}: {error.detail}", errors=[(error.field, error.detail)])
+        return problem(422, f"bad query parameter {error.field}: {error.detail}",
+                       errors=[(f"query.{error.field}", error.detail)])
 
     @app.exception_handler(NotCaughtUp)
     async def _not_caught_up(request: Request, error: NotCaughtUp) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -17,7 +19,7 @@ from services.reporting.application.context import ReadContext
 from services.reporting.application.errors import BadQuery
 from services.reporting.application.family_file import read_family
 from services.reporting.application.ledger import list_cooperations, list_referrals
-from services.reporting.application.paging import PageRequest, page_request
+from services.reporting.application.paging import DEFAULT_LIMIT, MAX_LIMIT, page_request
 from services.reporting.application.report_reads import read_monthly, read_summary
 from services.reporting.queries.access_log import ReadsFilter
 from services.reporting.queries.casework import CaseFilter
@@ -29,7 +31,7 @@ from services.reporting.rendering.labels import LANGUAGES
 from . import params
 
 # Every read may answer these; reads of one thing (or filtered by one) also 404.
-READ_PROBLEMS = problems(400, 401, 403, 429, 503)
+READ_PROBLEMS = problems(401, 403, 422, 429, 503)
 NOT_FOUND = problems(404)
 router = APIRouter(prefix="/v1", tags=["reading"], responses=READ_PROBLEMS)
 
@@ -42,18 +44,29 @@ REPORT_SHAPES = {200: {"description": "The report as JSON, CSV or a printable pa
 # Printable pages carry no scripts and fetch nothing: only their own inline styles.
 HTML_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
 
-MIN_SEQUENCE = Query(None, description="Wait (at most 5 s) until the read models include this sequence")
-LIMIT = Query(None, description="Items per page, 1 to 1000 (default 100)")
+ID = params.ID_PATTERN
+MIN_SEQUENCE = Query(None, ge=0, le=params.MAX_SEQUENCE,
+                     description="Wait (at most 5 s) until the read models include this sequence")
+LIMIT = Query(None, ge=1, le=MAX_LIMIT, description=f"Items per page (default {DEFAULT_LIMIT})")
 CURSOR = Query(None, description="The `next` cursor of the previous page")
-AS_OF = Query(None, description="Compute the report as of this sequence (at most the current position)")
-FORMAT = Query(None, description="json (default), csv or html")
-LANG = Query(None, description="lv (default) or en, for html")
-TABLE = Query(None, description="for csv: figures (default: a row per municipality and the total) or "
-                                "by_institution (cooperations and acknowledgements per institution)")
-FROM_TIME = Query(None, alias="from", description="First Riga day, YYYY-MM-DD (or an RFC 3339 time)")
-TO_TIME = Query(None, description="Last Riga day, included (or an RFC 3339 time)")
-FROM_DAY = Query(None, alias="from", description="First day, YYYY-MM-DD")
-TO_DAY = Query(None, description="Last day, YYYY-MM-DD (included)")
+AS_OF = Query(None, ge=0, le=params.MAX_SEQUENCE,
+              description="Compute the report as of this sequence (at most the current position)")
+FORMAT = Query("json", description="json, csv or a printable html page")
+LANG = Query("lv", description="Language of the html page")
+TABLE = Query("figures", description="for csv: figures (a row per municipality and the total) or "
+                                     "by_institution (cooperations and acknowledgements per institution)")
+FROM_TIME = Query(None, alias="from", pattern=params.BOUND_PATTERN,
+                  description="First Riga day, YYYY-MM-DD (or an RFC 3339 time with an offset)")
+TO_TIME = Query(None, pattern=params.BOUND_PATTERN,
+                description="Last Riga day, included, YYYY-MM-DD (or an RFC 3339 time with an offset)")
+FROM_DAY = Query(alias="from", pattern=params.DAY_PATTERN, description="First day, YYYY-MM-DD")
+TO_DAY = Query(pattern=params.DAY_PATTERN, description="Last day, YYYY-MM-DD (included)")
+Format = Literal[FORMATS]  # type: ignore[valid-type]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
+Table = Literal[TABLES]  # type: ignore[valid-type]
+DomainName = Literal[DOMAINS]  # type: ignore[valid-type]
+ReferralStatus = Literal[REFERRAL_STATUSES]  # type: ignore[valid-type]
+Id = Annotated[str | None, Query(pattern=ID)]
 
 
 async def caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
@@ -68,20 +81,10 @@ def context(request: Request) -> ReadContext:
     return request.app.state.reading
 
 
-def _page(limit: str | None, cursor: str | None) -> PageRequest:
-    return page_request(params.limit(limit), cursor)
-
-
-def _shape(format: str | None, lang: str | None) -> tuple[str, str]:
-    shape = params.choice("format", format, FORMATS, "json") or "json"
-    return shape, params.choice("lang", lang, LANGUAGES, "lv") or "lv"
-
-
-def _table(table: str | None, shape: str) -> str:
-    chosen = params.choice("table", table, TABLES, "figures") or "figures"
-    if table is not None and shape != "csv":
+def _table(table: str, shape: str, given: bool) -> str:
+    if given and shape != "csv":
         raise BadQuery("table", "applies to format=csv")
-    return chosen
+    return table
 
 
 def _csv(text: str, name: str, table: str) -> Response:
@@ -93,103 +96,90 @@ def _csv(text: str, name: str, table: str) -> Response:
 @router.get("/families/{family_id}", summary="A family's file (personal data only for readers allowed to see it)",
             responses=NOT_FOUND)
 async def get_family(request: Request, family_id: str = id_in_path("family"), reason: str | None = Query(
-        None, description="Why personal data is needed (coordinators, auditors, admins); recorded"),
-        min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
+        None, max_length=params.MAX_REASON,
+        description="Why personal data is needed (coordinators, auditors, admins); one line, recorded"),
+        min_sequence: int | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
     return JSONResponse(await read_family(context(request), principal, family_id, reason=params.reason(reason),
-                                          min_sequence=params.sequence("min_sequence", min_sequence)))
+                                          min_sequence=min_sequence))
 
 
 @router.get("/cases/{case_id}", summary="A case's state and timeline", responses=NOT_FOUND)
-async def get_case(request: Request, case_id: str = id_in_path("case"), min_sequence: str | None = MIN_SEQUENCE,
+async def get_case(request: Request, case_id: str = id_in_path("case"), min_sequence: int | None = MIN_SEQUENCE,
                    principal: Principal = CALLER) -> JSONResponse:
-    return JSONResponse(await read_case(context(request), principal, case_id,
-                                        min_sequence=params.sequence("min_sequence", min_sequence)))
+    return JSONResponse(await read_case(context(request), principal, case_id, min_sequence=min_sequence))
 
 
 @router.get("/cases", summary="Cases, in the order they were opened", responses=NOT_FOUND)
-async def get_cases(request: Request, family_id: str | None = None, municipality_id: str | None = None,
-                    status: str | None = Query(None, description="open or closed"), domain: str | None = None,
-                    limit: str | None = LIMIT, cursor: str | None = CURSOR, min_sequence: str | None = MIN_SEQUENCE,
+async def get_cases(request: Request, family_id: Id = None, municipality_id: Id = None,
+                    status: Literal["open", "closed"] | None = None, domain: DomainName | None = None,
+                    limit: int | None = LIMIT, cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,
                     principal: Principal = CALLER) -> JSONResponse:
-    which = CaseFilter(0, family_id=params.identifier("family_id", family_id),
-                       municipality_id=params.identifier("municipality_id", municipality_id),
-                       status=params.choice("status", status, ("open", "closed")),
-                       domain=params.choice("domain", domain, DOMAINS))
-    return JSONResponse(await list_cases(context(request), principal, which, _page(limit, cursor),
-                                         min_sequence=params.sequence("min_sequence", min_sequence)))
+    which = CaseFilter(0, family_id=family_id, municipality_id=municipality_id, status=status, domain=domain)
+    return JSONResponse(await list_cases(context(request), principal, which, page_request(limit, cursor),
+                                         min_sequence=min_sequence))
 
 
 @router.get("/cooperations", summary="The cooperation ledger, in time order")
-async def get_cooperations(request: Request, institution_id: str | None = None, mediator_id: str | None = None,
-                           from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: str | None = LIMIT,
-                           cursor: str | None = CURSOR, min_sequence: str | None = MIN_SEQUENCE,
+async def get_cooperations(request: Request, institution_id: Id = None, mediator_id: Id = None,
+                           from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: int | None = LIMIT,
+                           cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,
                            principal: Principal = CALLER) -> JSONResponse:
-    which = LedgerFilter(0, institution_id=params.identifier("institution_id", institution_id),
-                         mediator_id=params.identifier("mediator_id", mediator_id),
+    which = LedgerFilter(0, institution_id=institution_id, mediator_id=mediator_id,
                          since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
-    return JSONResponse(await list_cooperations(context(request), principal, which, _page(limit, cursor),
-                                                min_sequence=params.sequence("min_sequence", min_sequence)))
+    return JSONResponse(await list_cooperations(context(request), principal, which, page_request(limit, cursor),
+                                                min_sequence=min_sequence))
 
 
 @router.get("/referrals", summary="Referrals and how far each has gone")
-async def get_referrals(request: Request, institution_id: str | None = None, mediator_id: str | None = None,
-                        status: str | None = Query(None, description="made, accepted, completed or declined"),
-                        from_: str | None = FROM_TIME, to: str | None = TO_TIME,
-                        limit: str | None = LIMIT, cursor: str | None = CURSOR,
-                        min_sequence: str | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
-    which = LedgerFilter(0, institution_id=params.identifier("institution_id", institution_id),
-                         mediator_id=params.identifier("mediator_id", mediator_id),
-                         status=params.choice("status", status, REFERRAL_STATUSES),
+async def get_referrals(request: Request, institution_id: Id = None, mediator_id: Id = None,
+                        status: ReferralStatus | None = None, from_: str | None = FROM_TIME,
+                        to: str | None = TO_TIME, limit: int | None = LIMIT, cursor: str | None = CURSOR,
+                        min_sequence: int | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
+    which = LedgerFilter(0, institution_id=institution_id, mediator_id=mediator_id, status=status,
                          since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
-    return JSONResponse(await list_referrals(context(request), principal, which, _page(limit, cursor),
-                                             min_sequence=params.sequence("min_sequence", min_sequence)))
+    return JSONResponse(await list_referrals(context(request), principal, which, page_request(limit, cursor),
+                                             min_sequence=min_sequence))
 
 
 @router.get("/reports/monthly", summary="A mediator's monthly report (JSON, CSV or printable HTML)",
             responses=REPORT_SHAPES)
-async def get_monthly(request: Request, mediator_id: str | None = None,
-                      month: str | None = Query(None, description="YYYY-MM"), format: str | None = FORMAT,
-                      lang: str | None = LANG, as_of_sequence: str | None = AS_OF,
-                      min_sequence: str | None = MIN_SEQUENCE, table: str | None = TABLE,
+async def get_monthly(request: Request, mediator_id: str = Query(pattern=ID),
+                      month: str = Query(pattern=params.MONTH_PATTERN, description="YYYY-MM, a year 2000-2100"),
+                      format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
+                      min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE,
                       principal: Principal = CALLER) -> Response:
-    shape, language = _shape(format, lang)
-    chosen = _table(table, shape)
-    report = await read_monthly(context(request), principal,
-                                params.identifier("mediator_id", params.required("mediator_id", mediator_id)),
-                                params.month(month), as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
-                                min_sequence=params.sequence("min_sequence", min_sequence))
-    if shape == "csv":
+    chosen = _table(table, format, "table" in request.query_params)
+    report = await read_monthly(context(request), principal, mediator_id, month, as_of_sequence=as_of_sequence,
+                                min_sequence=min_sequence)
+    if format == "csv":
         return _csv(monthly_csv(report, chosen), f"tilts-{report['mediator_id']}-{report['month']}", chosen)
-    if shape == "html":
-        return HTMLResponse(render_monthly(report, language), headers=HTML_POLICY)
+    if format == "html":
+        return HTMLResponse(render_monthly(report, lang), headers=HTML_POLICY)
     return JSONResponse(report)
 
 
 @router.get("/reports/summary", summary="Figures per municipality and in total for a period (JSON, CSV or HTML)",
             responses=REPORT_SHAPES)
-async def get_summary(request: Request, from_: str | None = FROM_DAY, to: str | None = TO_DAY,
-                      municipality_id: str | None = None, format: str | None = FORMAT, lang: str | None = LANG,
-                      as_of_sequence: str | None = AS_OF, min_sequence: str | None = MIN_SEQUENCE,
-                      table: str | None = TABLE, principal: Principal = CALLER) -> Response:
-    shape, language = _shape(format, lang)
-    chosen = _table(table, shape)
-    report = await read_summary(context(request), principal, params.period(from_, to),
-                                params.identifier("municipality_id", municipality_id),
-                                as_of_sequence=params.sequence("as_of_sequence", as_of_sequence),
-                                min_sequence=params.sequence("min_sequence", min_sequence))
-    if shape == "csv":
+async def get_summary(request: Request, from_: str = FROM_DAY, to: str = TO_DAY, municipality_id: Id = None,
+                      format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
+                      min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE,
+                      principal: Principal = CALLER) -> Response:
+    chosen = _table(table, format, "table" in request.query_params)
+    report = await read_summary(context(request), principal, params.period(from_, to), municipality_id,
+                                as_of_sequence=as_of_sequence, min_sequence=min_sequence)
+    if format == "csv":
         return _csv(summary_csv(report, chosen), f"tilts-summary-{report['from']}-{report['to']}", chosen)
-    if shape == "html":
-        return HTMLResponse(render_summary(report, language, municipality_id), headers=HTML_POLICY)
+    if format == "html":
+        return HTMLResponse(render_summary(report, lang, municipality_id), headers=HTML_POLICY)
     return JSONResponse(report)
 
 
 @router.get("/audit/access", tags=["auditing"], summary="Who read which family's file, when and why (auditors)")
-async def get_access(request: Request, family_id: str | None = None, actor: str | None = None,
-                     from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: str | None = LIMIT,
-                     cursor: str | None = CURSOR, min_sequence: str | None = MIN_SEQUENCE,
+async def get_access(request: Request, family_id: Id = None, actor: Id = None,
+                     from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: int | None = LIMIT,
+                     cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,
                      principal: Principal = CALLER) -> JSONResponse:
-    which = ReadsFilter(family_id=params.identifier("family_id", family_id), actor=params.identifier("actor", actor),
+    which = ReadsFilter(family_id=family_id, actor=actor,
                         since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
-    return JSONResponse(await list_reads(context(request), principal, which, _page(limit, cursor),
-                                         min_sequence=params.sequence("min_sequence", min_sequence)))
+    return JSONResponse(await list_reads(context(request), principal, which, page_request(limit, cursor),
+                                         min_sequence=min_sequence))

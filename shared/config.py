@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     intake_workers: int = Field(default=1, ge=1, le=32)
     max_body_bytes: int = 1024 * 1024
+    # A statement PostgreSQL has not answered in this long fails (503): a frozen server must not
+    # hold writes and reads for asyncpg's default minute.
+    database_timeout_seconds: float = Field(default=10.0, gt=0)
     # Per bearer token and process; 0 switches limiting off (benchmarks measuring capacity).
     rate_limit_per_second: float = Field(default=100.0, ge=0)
     rate_limit_burst: float = Field(default=500.0, ge=1)

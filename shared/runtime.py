@@ -51,10 +51,10 @@ class Runtime:
             await self.nc.close()
 
 
-async def _wait_for_pool(url: str, name: str, attempts: int = 60) -> asyncpg.Pool:
+async def _wait_for_pool(url: str, name: str, command_timeout: float, attempts: int = 60) -> asyncpg.Pool:
     for attempt in range(attempts):
         try:
-            return await create_pool(url, application_name=name)
+            return await create_pool(url, application_name=name, command_timeout=command_timeout)
         except (OSError, asyncpg.CannotConnectNowError) as error:
             if attempt == attempts - 1:
                 raise
@@ -72,7 +72,7 @@ async def open_runtime(settings: Settings, service: str) -> Runtime:
     subjects = Subjects(settings.subject_prefix)
     await ensure_stream(js, StreamSpec(settings.stream_name, settings.subject_prefix,
                                        settings.stream_replicas, settings.duplicate_window_seconds))
-    pool = await _wait_for_pool(settings.database_url, f"tilts-{service}")
+    pool = await _wait_for_pool(settings.database_url, f"tilts-{service}", settings.database_timeout_seconds)
     # Never start on a master key that does not open the data (a restore without its key):
     # no new key is made where family keys exist, and a given key must open them.
     sample = await sample_wrapped_key(pool)

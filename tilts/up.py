@@ -24,6 +24,7 @@ from shared.runtime_file import remove_runtime_urls, write_runtime_urls
 
 from .data_dir_lock import DataDirInUse, hold_data_dir
 from .services import SERVICES, ServiceSpec
+from .supervise import GaveUp, Supervisor, Watched
 
 READY_TIMEOUT = 90.0
 
@@ -42,26 +43,34 @@ def _wait_ready(url: str, child: subprocess.Popen, deadline: float) -> bool:
     return False
 
 
-def _start_nats_cluster(settings: Settings, size: int, stack: ExitStack, console: Console) -> dict[str, str]:
+def _watch_server(supervisor: Supervisor, name: str, server: EmbeddedNats | EmbeddedPostgres, log_path: Path) -> None:
+    supervisor.watch(Watched(name, server.is_running, server.start, log_path, lambda: server.exit_code))
+
+
+def _start_nats_cluster(settings: Settings, size: int, stack: ExitStack, console: Console,
+                        supervisor: Supervisor) -> dict[str, str]:
     """A JetStream cluster of `size` nodes on loopback; the stream is replicated on up to three."""
     servers = start_cluster(settings.data_dir / "nats-cluster", size)
-    for server in servers:
+    for number, server in enumerate(servers, start=1):
         stack.callback(server.stop)
+        _watch_server(supervisor, f"NATS node {number}", server, server.log_path)
     console.print(f"[green]NATS JetStream cluster[/] of {size}: " + ", ".join(s.url for s in servers))
     return {"TILTS_NATS_URL": ",".join(s.url for s in servers), "TILTS_STREAM_REPLICAS": str(min(size, 3))}
 
 
-def _start_servers(settings: Settings, stack: ExitStack, console: Console, cluster: int = 1) -> dict[str, str]:
-    """Embedded NATS and PostgreSQL unless external ones are configured; their URLs."""
+def _start_servers(settings: Settings, stack: ExitStack, console: Console, supervisor: Supervisor,
+                   cluster: int = 1) -> dict[str, str]:
+    """Embedded NATS and PostgreSQL (watched) unless external ones are configured; their URLs."""
     urls = {}
     if settings.nats_url:
         urls["TILTS_NATS_URL"] = settings.nats_url
     elif cluster > 1:
-        urls.update(_start_nats_cluster(settings, cluster, stack, console))
+        urls.update(_start_nats_cluster(settings, cluster, stack, console, supervisor))
     else:
         nats = EmbeddedNats(settings.data_dir / "nats")
         nats.start()
         stack.callback(nats.stop)
+        _watch_server(supervisor, "NATS", nats, nats.log_path)
         urls["TILTS_NATS_URL"] = nats.url
         console.print(f"[green]NATS JetStream[/] {nats.url} (data in {nats.store_dir})")
     if settings.database_url:
@@ -70,6 +79,7 @@ def _start_servers(settings: Settings, stack: ExitStack, console: Console, clust
         postgres = EmbeddedPostgres(settings.data_dir / "postgres")
         postgres.start()
         stack.callback(postgres.stop)
+        _watch_server(supervisor, "PostgreSQL", postgres, postgres.log_path)
         urls["TILTS_DATABASE_URL"] = postgres.url
         console.print(f"[green]PostgreSQL[/] 127.0.0.1:{postgres.port} (data in {postgres.data_dir})")
     return urls
@@ -82,6 +92,16 @@ def _start_service(spec: ServiceSpec, settings: Settings, env: dict[str, str], s
                           death_signal=signal.SIGTERM)
     stack.callback(process.stop, child, signal.SIGTERM, 15.0)
     return child
+
+
+def _watched_service(name: str, spec: ServiceSpec, children: dict[str, subprocess.Popen], settings: Settings,
+                     env: dict[str, str], stack: ExitStack) -> Watched:
+    """A service the supervisor starts again in place of the child that died."""
+    def restart() -> None:
+        children[name] = _start_service(spec, settings, env, stack)
+
+    return Watched(name, lambda: children[name].poll() is None, restart,
+                   settings.data_dir / "logs" / f"{name}.log", lambda: children[name].returncode)
 
 
 def _load_demo(settings: Settings, console: Console) -> None:
@@ -133,7 +153,8 @@ def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int
         signal.signal(signum, lambda number, _frame: stopping.append(number))
     with ExitStack() as stack:
         stack.callback(held.close)  # released last, after every server stopped
-        urls = _start_servers(settings, stack, console, cluster)
+        supervisor = Supervisor(console)
+        urls = _start_servers(settings, stack, console, supervisor, cluster)
         write_runtime_urls(settings.data_dir, {k: v for k, v in urls.items() if k.endswith("_URL")})  # for other commands
         stack.callback(remove_runtime_urls, settings.data_dir)
         env = {**os.environ, **urls,
@@ -157,13 +178,15 @@ def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int
                 console.print(f"[red]Loading the demo failed:[/] {error}")
         console.print(f"Logs in {settings.data_dir / 'logs'}. Tokens: uv run tilts token create --help. "
                       "Ctrl-C stops everything.")
+        for name, spec in SERVICES.items():
+            supervisor.watch(_watched_service(name, spec, children, settings, env, stack))
         while not stopping:
             time.sleep(0.2)
-            for name, child in children.items():
-                if child.poll() is not None:
-                    console.print(f"[red]{name} exited ({child.returncode})[/]; its log:\n"
-                                  + process.log_tail(settings.data_dir / "logs" / f"{name}.log"))
-                    return 1
+            try:
+                supervisor.check()
+            except GaveUp as error:
+                console.print(f"[red]{error}[/]; stopping everything.")
+                return 1
         console.print("Stopping...")
     console.print("Stopped.")
     return 0

@@ -41,6 +41,14 @@ class LogUnavailable(RuntimeError):
     """JetStream did not answer; the append may or may not have been stored."""
 
 
+class NotSent(LogUnavailable):
+    """The append never reached JetStream (not connected, no one to answer): nothing was stored.
+
+    Refused at once rather than left in the client's reconnect buffer, where it would be stored
+    whenever the connection came back — after the caller had been told 503.
+    """
+
+
 async def beyond_the_log(log_head: Callable[[], Awaitable[int]], sequence: int) -> str | None:
     """Why `sequence` can never be waited for, if it cannot: the log has not written it yet.
 
@@ -114,13 +122,21 @@ class EventLog:
         self.subjects = subjects
         self.timeout = timeout
 
+    def _check_connected(self) -> None:
+        if not self.nc.is_connected:
+            raise NotSent("not connected to NATS")
+
     async def append(self, item: Append) -> Appended:
-        """Store one event; WrongLastSequence if the aggregate moved, LogUnavailable if unsure."""
+        """Store one event; WrongLastSequence if the aggregate moved, LogUnavailable if unsure
+        (NotSent when certainly not stored)."""
+        self._check_connected()
         try:
             ack = await self.js.publish(item.subject, item.payload, timeout=self.timeout,
                                         stream=self.stream, headers=item.headers())
         except APIError as error:
             _raise_for(error)
+        except nats.errors.NoRespondersError as error:
+            raise NotSent(type(error).__name__) from error
         except UNAVAILABLE as error:
             raise LogUnavailable(type(error).__name__) from error
         return Appended(sequence=ack.seq, duplicate=bool(ack.duplicate))
@@ -133,6 +149,7 @@ class EventLog:
         """
         if not items:
             return []
+        self._check_connected()
         batch_id = uuid.uuid4().hex
         seen: set[str] = set()
         try:

@@ -76,7 +76,7 @@ class GroupCommitter:
         except LogUnavailable as error:
             for _, future in group:
                 if not future.done():
-                    future.set_exception(LogUnavailable(str(error)))
+                    future.set_exception(type(error)(str(error)))  # NotSent stays NotSent
             return
         for (_, future), sequence in zip(group, sequences):
             if not future.done():

@@ -24,11 +24,11 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 
 
 async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10,
-                      application_name: str = "tilts") -> asyncpg.Pool:
+                      application_name: str = "tilts", command_timeout: float = 60) -> asyncpg.Pool:
     """A pool whose connections speak JSON for json/jsonb columns."""
     return await asyncpg.create_pool(
         database_url, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
-        server_settings={"application_name": application_name}, command_timeout=60)
+        server_settings={"application_name": application_name}, command_timeout=command_timeout)
 
 
 # Errors that mean "PostgreSQL is not reachable right now" (retry later, answer 503).

@@ -211,6 +211,11 @@ class EmbeddedNats:
         """Whether the server process is alive."""
         return process.is_alive(self._proc)
 
+    @property
+    def exit_code(self) -> int | None:
+        """How the last server process ended (negative: by that signal), None while it runs."""
+        return self._proc.returncode if self._proc is not None else None
+
     def __enter__(self) -> EmbeddedNats:
         self.start()
         return self

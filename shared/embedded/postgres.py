@@ -160,6 +160,11 @@ class EmbeddedPostgres:
         """Whether the postmaster process is alive."""
         return process.is_alive(self._proc)
 
+    @property
+    def exit_code(self) -> int | None:
+        """How the last server process ended (negative: by that signal), None while it runs."""
+        return self._proc.returncode if self._proc is not None else None
+
     def _load_or_create_password(self) -> str:
         if not self.password_file.exists():
             if (self.data_dir / "PG_VERSION").exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
@@ -14,6 +15,7 @@ from .openapi import problems
 from .problems import problem
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
+CHECK_SECONDS = 2.0  # checks run together; a probe gets its answer within this
 
 
 def runtime_checks(runtime: Callable[[], Runtime]) -> dict[str, ReadinessCheck]:
@@ -34,6 +36,16 @@ def runtime_checks(runtime: Callable[[], Runtime]) -> dict[str, ReadinessCheck]:
     return {"nats": nats, "postgres": postgres}
 
 
+async def _within(check: Awaitable[str | None]) -> str | None:
+    """A check's answer; a dependency that does not answer in time (a frozen server) is not ready."""
+    try:
+        return await asyncio.wait_for(check, CHECK_SECONDS)
+    except asyncio.TimeoutError:
+        return f"no answer in {CHECK_SECONDS:g} s"
+    except Exception as error:  # a failing check means "not ready", never a 500
+        return f"{type(error).__name__}: {error}"
+
+
 def ops_router(service: str, checks: dict[str, ReadinessCheck]) -> APIRouter:
     """`/healthz` (the process runs), `/readyz` (its dependencies answer), `/metrics`."""
     router = APIRouter(tags=["operations"])
@@ -44,12 +56,8 @@ def ops_router(service: str, checks: dict[str, ReadinessCheck]) -> APIRouter:
 
     @router.get("/readyz", summary="Dependencies are reachable and work is flowing", responses=problems(503))
     async def readyz() -> Response:
-        results = {}
-        for name, check in checks.items():
-            try:
-                results[name] = await check()
-            except Exception as error:  # a failing check means "not ready", never a 500
-                results[name] = f"{type(error).__name__}: {error}"
+        answers = await asyncio.gather(*(_within(check()) for check in checks.values()))
+        results = dict(zip(checks, answers))
         failing = {name: reason for name, reason in results.items() if reason}
         if failing:
             return problem(503, "; ".join(f"{k}: {v}" for k, v in failing.items()),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -58,3 +60,51 @@ def test_every_service_answers_health_and_openapi(system: System) -> None:
         assert httpx.get(f"{url}/readyz", timeout=5).status_code == 200
         assert "paths" in httpx.get(f"{url}/openapi.json", timeout=5).json()
         assert "tilts_projection_position" in httpx.get(f"{url}/metrics", timeout=5).text
+
+
+def _child(system: System, *words: str) -> psutil.Process:
+    assert system.proc is not None
+    for child in psutil.Process(system.proc.pid).children(recursive=True):
+        try:
+            line = " ".join(child.cmdline())
+        except psutil.Error:  # gone, or a zombie not reaped yet
+            continue
+        if all(word in line for word in words) and child.status() != psutil.STATUS_ZOMBIE:
+            return child
+    raise AssertionError(f"no child of tilts up runs {words}")
+
+
+def _eventually(check: Callable[[], bool], what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def _posts(system: System, token: str) -> bool:
+    body = _event("tilts.municipality.registered", {"municipality_id": f"m-{uuid.uuid4().hex[:8]}", "name": "Cēsis"})
+    try:
+        return httpx.post(f"{system.urls['intake']}/v1/events", json=body, timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}).status_code == 201
+    except httpx.HTTPError:
+        return False
+
+
+def test_a_server_or_service_that_dies_is_started_again(system: System) -> None:
+    # An operator's bad day: each process of the system killed in turn; `tilts up` brings it back
+    # (it used to stop the whole system when a service died, and not notice a dead server).
+    admin = system.token("admin", "e2e-admin")
+    for words in (("serve", "intake"), ("nats-server",), ("postgres", "-D")):
+        before = _child(system, *words)
+        before.kill()
+        _eventually(lambda: _child_or_none(system, *words) not in (None, before), f"{words} to be started again")
+        _eventually(lambda: _posts(system, admin), f"writes to work again after {words} died")
+    assert system.proc is not None and system.proc.poll() is None
+    assert "started again" in (system.data_dir.parent / "up.log").read_text()
+
+
+def _child_or_none(system: System, *words: str) -> psutil.Process | None:
+    try:
+        return _child(system, *words)
+    except (AssertionError, psutil.Error):
+        return None

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from nats.js.errors import APIError, NoStreamResponseError
 
-from shared.bus.eventlog import Append, Appended, EventLog, LogUnavailable, StillStoring
+from shared.bus.eventlog import Append, Appended, EventLog, LogUnavailable, NotSent, StillStoring
 from shared.bus.group_commit import GroupCommitter
 from shared.bus.subjects import Subjects
 
@@ -29,8 +29,13 @@ class RefusingJetStream:
         raise self.error
 
 
-def _log(error: Exception) -> EventLog:
-    return EventLog(None, RefusingJetStream(error), "EV", Subjects("ev"))  # type: ignore[arg-type]
+class Connection:
+    def __init__(self, connected: bool = True) -> None:
+        self.is_connected = connected
+
+
+def _log(error: Exception, *, connected: bool = True) -> EventLog:
+    return EventLog(Connection(connected), RefusingJetStream(error), "EV", Subjects("ev"))  # type: ignore[arg-type]
 
 
 def _append(msg_id: str = "ev-1") -> Append:
@@ -72,3 +77,12 @@ async def test_a_group_commit_with_one_id_still_being_stored_answers_the_others(
                                    return_exceptions=True)
     assert isinstance(results[1], StillStoring)
     assert [r.sequence for r in (results[0], results[2], results[3])] == [1, 2, 3]  # type: ignore[union-attr]
+
+
+async def test_while_disconnected_an_append_is_not_sent_at_all() -> None:
+    # nats-py would keep the publish and send it on reconnect, long after the caller heard 503.
+    never = _log(AssertionError("published while disconnected"), connected=False)
+    with pytest.raises(NotSent):
+        await never.append(_append())
+    with pytest.raises(NotSent):
+        await never.append_atomic([_append("ev-1"), _append("ev-2")])

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import structlog
 
 from shared.auth.tokens import Principal
-from shared.bus.eventlog import Append, AppendRejected, EventLog, LogUnavailable, WrongLastSequence
+from shared.bus.eventlog import Append, AppendRejected, EventLog, LogUnavailable, NotSent, WrongLastSequence
 from shared.bus.group_commit import GroupCommitter
 from shared.crypto.keystore import FamilyKeys, KeyDestroyed
 from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
@@ -36,7 +36,22 @@ MAX_ATTEMPTS = 8
 
 
 class Unavailable(RuntimeError):
-    """A dependency (JetStream, PostgreSQL) did not answer: nothing was acknowledged."""
+    """A dependency (JetStream, PostgreSQL) did not answer: nothing was acknowledged.
+
+    `maybe_stored` when the event log may have stored the event without confirming it (an append
+    sent but not acknowledged); otherwise nothing was stored. `dependency` names what failed.
+    """
+
+    def __init__(self, detail: str, *, dependency: str = "the event log", maybe_stored: bool = False) -> None:
+        super().__init__(detail)
+        self.dependency, self.maybe_stored = dependency, maybe_stored
+
+    @classmethod
+    def of(cls, error: Exception) -> Unavailable:
+        detail = str(error) or type(error).__name__
+        if isinstance(error, LogUnavailable):
+            return cls(detail, maybe_stored=not isinstance(error, NotSent))
+        return cls(detail, dependency="the intake's database")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +110,7 @@ class Intake:
             async with self._store.lock(ref):
                 outcome = await self._submit_locked(principal, posted, data, ref)
         except (LogUnavailable, *DB_UNAVAILABLE) as error:
-            raise Unavailable(str(error) or type(error).__name__) from error
+            raise self._unavailable(error, [posted]) from error
         self._count(outcome, posted.type)
         metrics.APPEND_SECONDS.observe(time.perf_counter() - started)
         return outcome
@@ -275,7 +290,7 @@ class Intake:
                     results[index] = outcome
             await self._commit_batch(principal, planned, results)
         except (LogUnavailable, *DB_UNAVAILABLE) as error:
-            raise Unavailable(str(error) or type(error).__name__) from error
+            raise self._unavailable(error, [i[0] for i in items if not isinstance(i, Rejection)]) from error
         for index, first in repeats.items():
             results[index] = await self._repeat(items[index], items[first], results[first])
         final = [r for r in results if r is not None]
@@ -329,6 +344,16 @@ class Intake:
             except DB_UNAVAILABLE:  # the index projection destroys it when PostgreSQL is back
                 log.warning("erasure.key_destroy_deferred", family_id=planned.target.ref.id)
         return state
+
+    @staticmethod
+    def _unavailable(error: Exception, events: Sequence[PostedEvent]) -> Unavailable:
+        """The 503 to answer, counted and logged with the events it concerns."""
+        unavailable = Unavailable.of(error)
+        metrics.EVENTS_REJECTED.labels("503").inc(len(events))
+        log.warning("event.unavailable", event_ids=[e.id for e in events][:20], events=len(events),
+                    dependency=unavailable.dependency, maybe_stored=unavailable.maybe_stored,
+                    error=type(error).__name__)
+        return unavailable
 
     def _count(self, outcome: Outcome, event_type: str) -> None:
         if isinstance(outcome, Created):

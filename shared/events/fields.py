@@ -149,7 +149,8 @@ def _check_month(value: str) -> str:
 
 
 Month = Annotated[StrictStr, AfterValidator(_check_month),
-                  WithJsonSchema({"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"})]
+                  WithJsonSchema({"type": "string", "pattern": r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$",
+                                  "description": "YYYY-MM, a year 2000-2100"})]
 """A calendar month as `YYYY-MM`, year 2000-2100."""
 
 
@@ -185,7 +186,8 @@ def _check_birth_year(value: int) -> int:
 
 
 BirthYear = Annotated[StrictInt, AfterValidator(_check_birth_year),
-                      WithJsonSchema({"type": "integer", "minimum": 1900})]
+                      WithJsonSchema({"type": "integer", "minimum": 1900,
+                                      "description": "From 1900 to the current year (checked on receipt)"})]
 """A year of birth: a JSON integer from 1900 to the current year."""
 
 DurationMinutes = Annotated[StrictInt, Ge(1), Le(1440)]

@@ -25,6 +25,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "errors": {"type": "array", "description": "Each bad field, for a 422 (and a 404 naming a reference)",
                    "items": {"type": "object", "required": ["field", "pointer", "detail"], "properties": {
                        "field": {"type": "string"}, "pointer": {"type": "string"}, "detail": {"type": "string"}}}},
+        "current_version": {"type": "integer", "minimum": 0,
+                            "description": "On a version conflict (409): the aggregate's version now"},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "On a /readyz 503: each dependency's state"},
     },
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "required": True,

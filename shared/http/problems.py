@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 import structlog
@@ -67,6 +68,35 @@ def unavailable(detail: str, retry_after: int = 2) -> ProblemError:
     return ProblemError(503, detail, headers={"Retry-After": str(retry_after)})
 
 
+# Pydantic names Python's types; a client sent JSON, which has arrays (lists) only.
+_JSON_WORDS = (("valid tuple", "valid list"), ("Tuple should", "List should"), ("valid frozenset", "valid list"),
+               ("Frozenset should", "List should"), ("valid set", "valid list"), ("Set should", "List should"))
+
+
+def plain_message(message: str) -> str:
+    """A validation message in JSON's words, without pydantic's prefixes."""
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    for python, json_word in _JSON_WORDS:
+        message = message.replace(python, json_word)
+    return message
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the app documents for this request's path (its OpenAPI document is the route table)."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part)
+                          for part in re.split(r"(\{[^}]+\})", template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in item if method in _HTTP_METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error, including the framework's own, as problem+json."""
 
@@ -76,11 +106,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
-        return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+        headers = getattr(error, "headers", None)
+        if error.status_code == 405 and (methods := allowed_methods(request)):
+            # Starlette names the methods of the first route with this path only; RFC 9110 wants all.
+            headers = {**(headers or {}), "Allow": ", ".join(methods)}
+        return problem(error.status_code, str(error.detail), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:
-        errors = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
+        errors = [(".".join(str(p) for p in e["loc"]), plain_message(e["msg"])) for e in error.errors()]
         return problem(422, "the request does not match the API", errors=errors)
 
     @app.exception_handler(Exception)

@@ -308,3 +308,10 @@ async def test_an_extreme_date_or_number_in_a_query_is_a_problem_naming_it(
     harness = reporting if service == "reporting" else notifications
     problem = _problem(await harness.client.get(path, params=query, headers=world.admin), status)
     assert problem["errors"][0]["field"] == field
+
+
+async def test_a_method_not_allowed_names_every_method_the_path_takes(notifications: Harness) -> None:
+    # Starlette named only the first route's methods (GET), leaving out DELETE (OpenAPI audit).
+    answer = await notifications.client.request("PUT", "/v1/subscriptions/sub-1")
+    assert answer.status_code == 405 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["allow"] == "DELETE, GET, HEAD"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import jsonschema_rs
+
 from shared.events.envelope import GENESIS_HASH, StoredEvent
 from shared.roles import Role
 from tests.support.harness import Harness, event
@@ -149,3 +151,17 @@ async def test_an_institution_reads_its_own_cooperation_without_the_family_or_ca
     assert not {"hash", "prevhash", "fingerprint"} & set(seen.json())
     mediator = await intake.client.get(f"/v1/events/{body['id']}", headers=world.as_mediator)
     assert mediator.json()["data"]["case_id"] == case_id and "tilts-withheld" not in mediator.headers
+
+
+async def test_a_stored_event_is_answered_as_the_openapi_documents_it(intake: Harness, world: World) -> None:
+    cooperation = await world.cooperation("documented")
+    runtime = intake.app.state.runtime
+    [stored] = await runtime.log.history(await runtime.log.locate(
+        runtime.subjects.any_municipality("cooperation", cooperation)))
+    schema = intake.app.openapi()["paths"]["/v1/events/{event_id}"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    for reader in (world.admin, world.as_institution):  # the institution's copy has no digests
+        answer = await intake.client.get(f"/v1/events/{stored.id}", headers=reader)
+        assert answer.status_code == 200, answer.text
+        assert [e.message for e in validator.iter_errors(answer.json())] == []

@@ -192,7 +192,9 @@ async def test_an_unsupported_media_type_is_a_415(intake: Harness, world: World)
 
 async def test_unknown_routes_and_methods_answer_problems(intake: Harness) -> None:
     await _assert_problem(await intake.client.get("/v1/nothing-here"), 404)
-    await _assert_problem(await intake.client.delete("/v1/events"), 405)
+    not_allowed = await intake.client.delete("/v1/events")
+    await _assert_problem(not_allowed, 405)
+    assert not_allowed.headers["allow"] == "POST"
 
 
 async def test_a_token_over_its_rate_gets_429_with_retry_after(make_settings, unique_id: str) -> None:

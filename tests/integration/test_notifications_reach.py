@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
+
 from shared.roles import Role
 from tests.support.harness import Harness, event
 from tests.support.inboxes import WebhookReceiver
@@ -16,6 +18,13 @@ async def _reach(notify: Harness, headers: dict[str, str], **params: Any) -> dic
     answer = await notify.client.get("/v1/institutions/reach", params=params, headers=headers)
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def _conforms(notify: Harness, method: str, path: str, answer: dict[str, Any], status: str = "200") -> None:
+    schema = notify.app.openapi()["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}"
+              for e in jsonschema_rs.Draft202012Validator(schema).iter_errors(answer)]
+    assert not errors, f"{method} {path} answered outside its schema: {errors[:10]}"
 
 
 async def test_a_coordinator_sees_which_institutions_were_not_told_of_their_cooperations(
@@ -32,7 +41,7 @@ async def test_a_coordinator_sees_which_institutions_were_not_told_of_their_coop
     settings = await notifications_settings(make_settings, live_intake)
     async with serving(receiver, lifespan="off") as url, running_notifications(settings) as notify:
         before = await world.cooperation("before-subscribing")  # no subscription yet: never told
-        await subscribe(notify, world, "webhook", f"{url}/hooks/tilts")
+        subscribed = await subscribe(notify, world, "webhook", f"{url}/hooks/tilts")
         await world.cooperation("told")
         acknowledged = await world.cooperation("told-and-acknowledged")
         case = await world.case(await world.family("fam"))
@@ -76,6 +85,16 @@ async def test_a_coordinator_sees_which_institutions_were_not_told_of_their_coop
         auditor = await _reach(notify, notify.auth(Role.AUDITOR, "aud"), municipality_id=world.municipality)
         assert [i["institution_id"] for i in auditor["items"]] == [library, world.institution]
         assert (await _reach(notify, notify.auth(Role.ADMIN, "admin-1"), institution_id=library))["items"][0]["cooperations"]["total"] == 2
+
+        # Every answer as the OpenAPI documents it.
+        admin = notify.auth(Role.ADMIN, "admin-1")
+        _conforms(notify, "post", "/v1/subscriptions", subscribed, status="201")
+        _conforms(notify, "get", "/v1/institutions/reach", page)
+        for path, documented in (("/v1/subscriptions", "/v1/subscriptions"), ("/v1/deliveries", "/v1/deliveries"),
+                                 (f"/v1/subscriptions/{subscribed['id']}", "/v1/subscriptions/{subscription_id}")):
+            answer = await notify.client.get(path, headers=admin)
+            assert answer.status_code == 200, answer.text
+            _conforms(notify, "get", documented, answer.json())
 
 
 async def test_reach_is_refused_outside_the_callers_scope(

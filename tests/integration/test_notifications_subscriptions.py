@@ -133,3 +133,4 @@ async def test_deleting_a_subscription_cancels_what_it_has_not_delivered(
         await world.cooperation("coop2")
         await caught_up(notify, live_intake)
         assert len(await deliveries(notify, world)) == 1 and len(receiver.requests) == 1
+

@@ -73,6 +73,12 @@ def test_when_data_has_a_bad_enum_and_an_extra_field_then_both_are_named() -> No
     assert fields(rejected(envelope(data=data))) == {"data.kind", "data.extra"}
 
 
+def test_a_list_sent_as_a_string_is_called_a_list_not_a_python_tuple() -> None:
+    data = {**EXAMPLES["tilts.mediator.registered"], "municipality_ids": "jelgava"}
+    [(field, message)] = rejected(envelope("tilts.mediator.registered", data)).errors
+    assert field == "data.municipality_ids" and "list" in message and "uple" not in message
+
+
 def test_when_the_envelope_is_wrong_everywhere_then_each_attribute_is_named() -> None:
     raw = envelope(specversion="0.3", id="not an id", type="", time="2020-01-14T10:00:00")
     assert fields(rejected(raw)) == {"specversion", "id", "type", "time"}

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from shared.events import catalogue
 from shared.events.base import EventData
 from shared.events.envelope import PostedEvent, is_too_far_in_future
+from shared.http.problems import plain_message
 from services.intake.domain.rejections import Rejection
 
 
@@ -22,12 +23,10 @@ def _errors_of(error: ValidationError, prefix: str = "") -> tuple[tuple[str, str
     errors = error.errors(include_url=False, include_input=False, include_context=False)
     # A list whose only item is bad is also "too short" once the item is dropped: say only the item.
     inner = {e["loc"][:-1] for e in errors if e["loc"]}
-    return tuple((_field_path(prefix, e["loc"]) or prefix or "body", _message(e["msg"])) for e in errors
+    return tuple((_field_path(prefix, e["loc"]) or prefix or "body", plain_message(e["msg"])) for e in errors
                  if not (e["type"] == "too_short" and e["loc"] in inner))
 
 
-def _message(text: str) -> str:
-    return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
 def schema_violation(errors: tuple[tuple[str, str], ...], detail: str | None = None) -> Rejection:

@@ -8,20 +8,22 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.auth.tokens import Principal
+from shared.events.envelope import StoredEvent
 from shared.http.auth import authenticate, bearer_scheme
 from shared.http.ids import id_in_path
 from shared.http.openapi import problems
 from shared.http.problems import problem, unavailable
 from services.intake.application.intake import Unavailable
-from services.intake.application.reading import EventReader, NotVisible, as_seen_by
+from services.intake.application.reading import (DIGESTS_WITHHELD_FROM_INSTITUTIONS, EventReader, NotVisible,
+                                                 as_seen_by)
 
 from .openapi import event_body_schema
-from .writes import BATCH_MEDIA, MAX_BATCH, Answer, write_batch, write_event
+from .writes import BATCH_MEDIA, EVENT_MEDIA, MAX_BATCH, Answer, write_batch, write_event
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
-_EVENT_SCHEMA = {"required": True, "content": {"application/json": {"schema": event_body_schema()}}}
+_EVENT_SCHEMA = {"required": True, "content": {media: {"schema": event_body_schema()} for media in EVENT_MEDIA}}
 # Each event of a batch is decided on its own: one that is not a valid event comes back rejected,
 # with its problem, in the 200 answer. So the items are documented as events but may be anything.
 _BATCH_EVENTS = {"type": "array", "maxItems": MAX_BATCH, "items": {
@@ -40,6 +42,18 @@ _BATCH_ITEM = {"type": "object", "required": ["index", "id", "status"], "propert
 _BATCH_RESULTS = {"type": "object", "required": ["results", "created", "duplicate", "rejected"], "properties": {
     "results": {"type": "array", "items": _BATCH_ITEM}, "created": {"type": "integer"},
     "duplicate": {"type": "integer"}, "rejected": {"type": "integer"}}}
+
+
+WITHHELD_HEADER = "Tilts-Withheld"
+
+
+def _stored_event_schema() -> dict:
+    """The stored form (one definition: StoredEvent), with what an institution is not given optional."""
+    schema = StoredEvent.model_json_schema()
+    schema["required"] = [name for name in schema["required"] if name not in DIGESTS_WITHHELD_FROM_INSTITUTIONS]
+    schema["properties"]["sequence"]["description"] = "The event's position in the log"
+    schema["description"] = "One event as the log holds it (an institution's copy without family details and digests)"
+    return schema
 
 
 def _json(description: str, schema: dict) -> dict:
@@ -83,7 +97,9 @@ async def post_batch(request: Request) -> Response:
                         "(`family_id`, `case_id`, `person_ids`) and without the digests that would confirm a "
                         "guess of them (`hash`, `prevhash`, `fingerprint`); the `Tilts-Withheld` header names "
                         "what was left out.",
-            responses=problems(401, 404, 422, 429, 503))
+            responses={200: {**_json("The stored event", _stored_event_schema()), "headers": {WITHHELD_HEADER: {
+                "description": "What was left out of the event for this caller (comma-separated), if anything",
+                "schema": {"type": "string"}}}}, **problems(401, 404, 422, 429, 503)})
 async def get_event(request: Request, event_id: str = id_in_path("event"),
                     principal: Principal = Depends(principal_of)) -> JSONResponse:
     reader: EventReader = request.app.state.reader
@@ -94,7 +110,7 @@ async def get_event(request: Request, event_id: str = id_in_path("event"),
     except Unavailable as error:
         raise unavailable(str(error)) from error
     body, withheld = as_seen_by(principal, event)
-    return JSONResponse(body, headers={"Tilts-Withheld": ", ".join(withheld)} if withheld else None)
+    return JSONResponse(body, headers={WITHHELD_HEADER: ", ".join(withheld)} if withheld else None)
 
 
 __all__ = ["router", "principal_of"]

@@ -15,12 +15,15 @@ from shared.events.fields import ID_JSON_PATTERN
 from shared.http.ids import id_in_path, id_in_query
 from shared.http.json_body import parse_json
 from shared.http.openapi import problems
-from shared.http.problems import ProblemError
+from shared.http.problems import ProblemError, plain_message
+from shared.http.schemas import json_answer, listing
 from services.notifications.application.deliveries import Deliveries
 from services.notifications.application.reach import Reach
 from services.notifications.application.subscribing import Subscriptions
 from services.notifications.domain.refusals import Refusal
 from services.notifications.domain.subscriptions import SubscriptionRequest
+
+from . import responses
 
 MAX_SEQUENCE = 10**18 - 1
 
@@ -61,14 +64,15 @@ async def _subscription_request(request: Request) -> SubscriptionRequest:
     try:
         return SubscriptionRequest.model_validate(body)
     except ValidationError as error:
-        errors = [(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in error.errors()]
+        errors = [(".".join(str(p) for p in e["loc"]) or "body", plain_message(e["msg"])) for e in error.errors()]
         raise ProblemError(422, "the subscription is not valid", errors=errors) from error
 
 
 @router.post("/subscriptions", status_code=201, summary="Subscribe an institution to its notices",
              openapi_extra={"requestBody": {"content": {"application/json": {
                  "schema": SubscriptionRequest.model_json_schema()}}}},
-             responses=problems(400, 403, 404, 413, 415, 422, 503))
+             responses={**json_answer(responses.SUBSCRIBED, "Subscribed", 201),
+                        **problems(400, 403, 404, 413, 415, 422, 503)})
 async def subscribe(request: Request, principal: Principal = Depends(principal_of)) -> JSONResponse:
     parsed = await _subscription_request(request)
     subscribed = _ok(await _subscriptions(request).subscribe(principal, parsed))
@@ -80,7 +84,7 @@ async def subscribe(request: Request, principal: Principal = Depends(principal_o
 
 
 @router.get("/subscriptions", summary="Subscriptions you may see (an institution: its own)",
-            responses=problems(403))
+            responses={**json_answer(listing(responses.SUBSCRIPTION, as_of=False)), **problems(403)})
 async def list_subscriptions(request: Request, institution_id: str | None = id_in_query("institution"),
                              principal: Principal = Depends(principal_of)) -> dict:
     found = _ok(await _subscriptions(request).list(principal, institution_id))
@@ -88,7 +92,7 @@ async def list_subscriptions(request: Request, institution_id: str | None = id_i
 
 
 @router.get("/subscriptions/{subscription_id}", summary="One subscription (never its secret)",
-            responses=problems(404))
+            responses={**json_answer(responses.SUBSCRIPTION), **problems(404)})
 async def get_subscription(request: Request, subscription_id: str = id_in_path("subscription"),
                            principal: Principal = Depends(principal_of)) -> dict:
     return _ok(await _subscriptions(request).get(principal, subscription_id)).as_json()
@@ -103,7 +107,7 @@ async def delete_subscription(request: Request, subscription_id: str = id_in_pat
 
 
 @router.get("/deliveries", summary="Deliveries, newest first: status, attempts, last error, next attempt",
-            responses=problems(403))
+            responses={**json_answer(listing(responses.DELIVERY, as_of=False)), **problems(403)})
 async def list_deliveries(request: Request, institution_id: str | None = id_in_query("institution"),
                           status: str | None = None, limit: int = Query(100), cursor: str | None = None,
                           principal: Principal = Depends(principal_of)) -> dict:
@@ -112,7 +116,7 @@ async def list_deliveries(request: Request, institution_id: str | None = id_in_q
 
 
 @router.post("/deliveries/{delivery_id}:requeue", summary="Try a delivery again now (admin)",
-             responses=problems(403, 404, 409))
+             responses={**json_answer(responses.DELIVERY), **problems(403, 404, 409)})
 async def requeue_delivery(request: Request, delivery_id: str = id_in_path("delivery"),
                            principal: Principal = Depends(principal_of)) -> dict:
     return _ok(await _deliveries(request).requeue(principal, delivery_id))
@@ -124,7 +128,7 @@ async def requeue_delivery(request: Request, delivery_id: str = id_in_path("deli
                         "institution's subscriptions, *answered* once the institution acknowledged, disputed "
                         "or answered it, and *untold* when neither holds. Admins and auditors see every "
                         "institution, coordinators those of their municipalities, an institution itself.",
-            responses=problems(403, 422, 503))
+            responses={**json_answer(listing(responses.REACH)), **problems(403, 422, 503)})
 async def list_reach(request: Request, municipality_id: str | None = id_in_query("municipality"),
                      institution_id: str | None = id_in_query("institution"), limit: int = Query(100),
                      cursor: str | None = Query(None, pattern=ID_JSON_PATTERN),

@@ -22,6 +22,7 @@ from services.notifications.adapters.templates import Templates
 from services.notifications.application.answering import (AlreadyAnswered, Answered, LinkAnswers, NotAnswered,
                                                           Page)
 from services.notifications.domain import wording
+from services.notifications.domain.answers import ACTIONS
 from services.notifications.domain.links import LinkRefused, fingerprint
 from services.notifications.domain.refusals import Refusal
 
@@ -117,8 +118,17 @@ async def _form(request: Request) -> tuple[str, str | None]:
     return (actions[0] if actions else ""), (texts[0] if texts else None)
 
 
+ANSWER_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["action"], "properties": {
+        "action": {"type": "string", "enum": list(ACTIONS),
+                   "description": "One the link's page offers now: acknowledge or dispute a cooperation; accept or "
+                                  "decline a referral, then complete it"},
+        "text": {"type": "string", "description": "The note (acknowledge, accept, complete, decline) or the "
+                                                  "reason (dispute: required)"}}}}}}}
+
+
 @router.post("/{token}", response_class=HTMLResponse, summary="Answer through a link (the page's form)",
-             responses=problems(400, 413, 415))
+             responses=problems(400, 409, 413, 415, 422), openapi_extra=ANSWER_FORM)
 async def answer(token: str, request: Request) -> Response:
     action, text = await _form(request)
     with _token_kept_out_of_logs(token):

@@ -13,6 +13,7 @@ from shared.events.fields import Domain
 from shared.http.auth import authenticate, bearer_scheme
 from shared.http.ids import id_in_path
 from shared.http.openapi import problems
+from shared.http.schemas import json_answer, listing
 from services.reporting.application.access_reads import list_reads
 from services.reporting.application.casework import list_cases, read_case
 from services.reporting.application.context import ReadContext
@@ -28,7 +29,7 @@ from services.reporting.rendering.csv_export import TABLES, monthly_csv, summary
 from services.reporting.rendering.html import render_monthly, render_summary
 from services.reporting.rendering.labels import LANGUAGES
 
-from . import params
+from . import params, responses
 
 # Every read may answer these; reads of one thing (or filtered by one) also 404.
 READ_PROBLEMS = problems(401, 403, 422, 429, 503)
@@ -38,9 +39,6 @@ router = APIRouter(prefix="/v1", tags=["reading"], responses=READ_PROBLEMS)
 FORMATS = ("json", "csv", "html")
 DOMAINS = tuple(d.value for d in Domain)
 REFERRAL_STATUSES = ("made", "accepted", "completed", "declined")
-REPORT_SHAPES = {200: {"description": "The report as JSON, CSV or a printable page", "content": {
-    "application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
-    "text/html": {"schema": {"type": "string"}}}}, **NOT_FOUND}
 # Printable pages carry no scripts and fetch nothing: only their own inline styles.
 HTML_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
 
@@ -94,7 +92,7 @@ def _csv(text: str, name: str, table: str) -> Response:
 
 
 @router.get("/families/{family_id}", summary="A family's file (personal data only for readers allowed to see it)",
-            responses=NOT_FOUND)
+            responses={**json_answer(responses.FAMILY_FILE), **NOT_FOUND})
 async def get_family(request: Request, family_id: str = id_in_path("family"), reason: str | None = Query(
         None, max_length=params.MAX_REASON,
         description="Why personal data is needed (coordinators, auditors, admins); one line, recorded"),
@@ -103,13 +101,15 @@ async def get_family(request: Request, family_id: str = id_in_path("family"), re
                                           min_sequence=min_sequence))
 
 
-@router.get("/cases/{case_id}", summary="A case's state and timeline", responses=NOT_FOUND)
+@router.get("/cases/{case_id}", summary="A case's state and timeline",
+            responses={**json_answer(responses.CASE_FILE), **NOT_FOUND})
 async def get_case(request: Request, case_id: str = id_in_path("case"), min_sequence: int | None = MIN_SEQUENCE,
                    principal: Principal = CALLER) -> JSONResponse:
     return JSONResponse(await read_case(context(request), principal, case_id, min_sequence=min_sequence))
 
 
-@router.get("/cases", summary="Cases, in the order they were opened", responses=NOT_FOUND)
+@router.get("/cases", summary="Cases, in the order they were opened",
+            responses={**json_answer(listing(responses.CASE)), **NOT_FOUND})
 async def get_cases(request: Request, family_id: Id = None, municipality_id: Id = None,
                     status: Literal["open", "closed"] | None = None, domain: DomainName | None = None,
                     limit: int | None = LIMIT, cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,
@@ -119,7 +119,8 @@ async def get_cases(request: Request, family_id: Id = None, municipality_id: Id 
                                          min_sequence=min_sequence))
 
 
-@router.get("/cooperations", summary="The cooperation ledger, in time order")
+@router.get("/cooperations", summary="The cooperation ledger, in time order",
+            responses=json_answer(listing(responses.COOPERATION)))
 async def get_cooperations(request: Request, institution_id: Id = None, mediator_id: Id = None,
                            from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: int | None = LIMIT,
                            cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,
@@ -130,7 +131,8 @@ async def get_cooperations(request: Request, institution_id: Id = None, mediator
                                                 min_sequence=min_sequence))
 
 
-@router.get("/referrals", summary="Referrals and how far each has gone")
+@router.get("/referrals", summary="Referrals and how far each has gone",
+            responses=json_answer(listing(responses.REFERRAL)))
 async def get_referrals(request: Request, institution_id: Id = None, mediator_id: Id = None,
                         status: ReferralStatus | None = None, from_: str | None = FROM_TIME,
                         to: str | None = TO_TIME, limit: int | None = LIMIT, cursor: str | None = CURSOR,
@@ -142,7 +144,7 @@ async def get_referrals(request: Request, institution_id: Id = None, mediator_id
 
 
 @router.get("/reports/monthly", summary="A mediator's monthly report (JSON, CSV or printable HTML)",
-            responses=REPORT_SHAPES)
+            responses={**responses.report_shapes(responses.MONTHLY), **NOT_FOUND})
 async def get_monthly(request: Request, mediator_id: str = Query(pattern=ID),
                       month: str = Query(pattern=params.MONTH_PATTERN, description="YYYY-MM, a year 2000-2100"),
                       format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
@@ -159,7 +161,7 @@ async def get_monthly(request: Request, mediator_id: str = Query(pattern=ID),
 
 
 @router.get("/reports/summary", summary="Figures per municipality and in total for a period (JSON, CSV or HTML)",
-            responses=REPORT_SHAPES)
+            responses={**responses.report_shapes(responses.SUMMARY), **NOT_FOUND})
 async def get_summary(request: Request, from_: str = FROM_DAY, to: str = TO_DAY, municipality_id: Id = None,
                       format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
                       min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE,
@@ -174,7 +176,8 @@ async def get_summary(request: Request, from_: str = FROM_DAY, to: str = TO_DAY,
     return JSONResponse(report)
 
 
-@router.get("/audit/access", tags=["auditing"], summary="Who read which family's file, when and why (auditors)")
+@router.get("/audit/access", tags=["auditing"], summary="Who read which family's file, when and why (auditors)",
+            responses=json_answer(listing(responses.ACCESS)))
 async def get_access(request: Request, family_id: Id = None, actor: Id = None,
                      from_: str | None = FROM_TIME, to: str | None = TO_TIME, limit: int | None = LIMIT,
                      cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,

@@ -1,0 +1,106 @@
+"""What the reads answer, as JSON Schema for the OpenAPI document.
+
+A client developer generates a client from these. They name every field the reads give and its
+type (building blocks: shared/http/schemas.py).
+tests/integration/test_reporting_response_schemas.py checks real answers against them.
+"""
+
+from __future__ import annotations
+
+from shared.http.schemas import BOOLEAN, DAY, INTEGER, SEQUENCE, STRING, Schema, nullable, obj, strings
+
+TIME: Schema = {"type": "string", "format": "date-time", "description": "Europe/Riga time with its offset"}
+COUNTS: Schema = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
+                  "description": "A count per kind or domain (kinds with none are left out)"}
+
+MEDIATOR = obj({"mediator_id": STRING, "name": nullable(STRING)})
+INSTITUTION = obj({"institution_id": STRING, "name": nullable(STRING)})
+CONTACT = obj({"contact_id": STRING, "name": nullable(STRING), "role": nullable(STRING)})
+FAMILY_REFERENCE = {"family_id": nullable(STRING), "case_id": nullable(STRING)}
+WITH_FAMILY = "family_id and case_id are left out for an institution"
+
+COOPERATION = obj({
+    "cooperation_id": STRING, "sequence": SEQUENCE, "time": TIME, "date": DAY, "municipality_id": STRING,
+    "mediator": MEDIATOR, "institution": INSTITUTION, "contact": CONTACT, "domain": STRING, "channel": STRING,
+    "purpose": STRING, "status": {"type": "string", "enum": ["recorded", "acknowledged", "disputed"]},
+    "answer": nullable(obj({"status": STRING, "at": TIME, "sequence": SEQUENCE, "contact": CONTACT},
+                           optional={"note": nullable(STRING), "reason": nullable(STRING)}))},
+    optional=FAMILY_REFERENCE, description=f"One line of the ledger; {WITH_FAMILY}")
+
+REFERRAL = obj({
+    "referral_id": STRING, "sequence": SEQUENCE, "time": TIME, "municipality_id": STRING, "mediator": MEDIATOR,
+    "institution": INSTITUTION, "service": STRING,
+    "status": {"type": "string", "enum": ["made", "accepted", "completed", "declined"]},
+    **{f"{step}_at": nullable(TIME) for step in ("accepted", "completed", "declined")},
+    **{f"{step}_note": nullable(STRING) for step in ("accepted", "completed", "declined")}},
+    optional=FAMILY_REFERENCE, description=f"A referral and how far it has gone; {WITH_FAMILY}")
+
+CASE = obj({"case_id": STRING, "family_id": STRING, "municipality_id": STRING, "domain": STRING, "need": STRING,
+            "status": {"type": "string", "enum": ["open", "closed"]}, "opened_at": TIME, "opened_by": STRING,
+            "closed_at": nullable(TIME), "resolution": nullable(STRING)})
+
+TIMELINE = {"type": "array", "description": "What happened, in time order", "items": obj(
+    {"type": {"type": "string", "description": "The event type"}, "sequence": SEQUENCE, "time": TIME},
+    description="One event's entry; its other fields follow its type")}
+
+CASE_FILE = {**obj({**CASE["properties"], "description": nullable(STRING), "closing_note": nullable(STRING),
+                    "timeline": TIMELINE, "as_of_sequence": SEQUENCE})}
+
+PERSONAL = nullable({"type": "object", "description": "The opened personal block (null unless personal_data is "
+                                                      "shown)"})
+FAMILY_FILE = obj({
+    "family_id": STRING, "municipality_id": STRING, "registered_at": TIME, "registered_by": STRING,
+    "consent": obj({"given_on": DAY, "scope": STRING, "withdrawn_at": nullable(TIME)}),
+    "erased": BOOLEAN, "erased_at": nullable(TIME), "erasure_reason": nullable(STRING),
+    "personal_data": {"type": "string", "enum": ["shown", "withheld", "erased", "none"]}, "personal": PERSONAL,
+    "persons": {"type": "array", "items": obj({"person_id": STRING, "relation": STRING,
+                                               "birth_year": {"type": "integer"}, "personal": PERSONAL})},
+    "cases": {"type": "array", "items": obj({
+        "case_id": STRING, "domain": STRING, "need": STRING, "status": STRING, "opened_at": TIME,
+        "closed_at": nullable(TIME), "resolution": nullable(STRING)})},
+    "work": obj({"days": INTEGER, "first_day": nullable(DAY), "last_day": nullable(DAY)},
+                description="On how many days work was recorded with the family, first and last"),
+    "timeline": {**TIMELINE, "description": "Work that named the family but none of its cases"},
+    "as_of_sequence": SEQUENCE})
+
+ACCESS = obj({"id": INTEGER, "at": TIME, "actor": STRING, "role": STRING, "family_id": STRING,
+              "reason": nullable(STRING), "personal_shown": BOOLEAN, "status": {"type": "integer"},
+              "as_of_sequence": nullable(SEQUENCE)})
+
+FIGURES: dict[str, Schema] = {
+    "mediators_active": INTEGER, "families_supported": INTEGER, "families_regular": INTEGER,
+    "families_episodic": INTEGER, "persons_helped": INTEGER,
+    "activities": obj({"total": INTEGER, "by_kind": COUNTS, "by_domain": COUNTS}),
+    "cooperations": obj({"total": INTEGER, "acknowledged": INTEGER, "by_domain": COUNTS,
+                         "by_institution": {"type": "array", "items": obj({
+                             "institution_id": STRING, "name": STRING, "count": INTEGER, "acknowledged": INTEGER})}}),
+    "outcomes": obj({"total": INTEGER, "by_kind": COUNTS}),
+}
+MUNICIPALITY_FIGURES = obj({"municipality_id": STRING, "name": nullable(STRING), **FIGURES})
+LIMITED = {"figures_limited_to": {**strings(), "description": "Present when the figures (and the total) cover only "
+                                                               "these municipalities of the caller's"}}
+
+SUMMARY = obj({"from": DAY, "to": DAY, "as_of_sequence": SEQUENCE,
+               "municipalities": {"type": "array", "items": MUNICIPALITY_FIGURES}, "total": obj(FIGURES)},
+              optional={"municipality_id": STRING, **LIMITED})
+
+MONTHLY = obj({
+    "mediator_id": STRING, "mediator_name": nullable(STRING), "month": STRING, "from": DAY, "to": DAY,
+    "as_of_sequence": SEQUENCE, "status": {"type": "string", "enum": ["draft", "submitted", "approved", "returned"]},
+    "report_id": nullable(STRING), "submitted_sequence": nullable(SEQUENCE), "submitted_at": nullable(TIME),
+    "reviewed_at": nullable(TIME), "review_note": nullable(STRING),
+    "narrative": nullable({"type": "object", "additionalProperties": STRING}),
+    "figures_as_of_sequence": SEQUENCE, **FIGURES,
+    "municipalities": {"type": "array", "items": MUNICIPALITY_FIGURES}, "amended_after_submission": BOOLEAN},
+    optional={"live": obj({"as_of_sequence": SEQUENCE, **FIGURES,
+                           "municipalities": {"type": "array", "items": MUNICIPALITY_FIGURES}},
+                          description="The figures now, when they changed after the report was submitted"),
+              **LIMITED},
+    description="The monthly report; its figures are as of its submission (figures_as_of_sequence)")
+
+
+def report_shapes(json_schema: Schema) -> dict[int, Any]:
+    """A report as JSON (this schema), CSV or a printable page."""
+    return {200: {"description": "The report as JSON, CSV or a printable page", "content": {
+        "application/json": {"schema": json_schema}, "text/csv": {"schema": STRING},
+        "text/html": {"schema": STRING}}}}

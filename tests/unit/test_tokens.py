@@ -240,3 +240,11 @@ def test_tilts_token_create_says_when_it_had_to_make_a_new_signing_key(tmp_path)
     first, second = CliRunner().invoke(app, args), CliRunner().invoke(app, args)
     assert first.exit_code == 0 and "made a new one" in first.output
     assert second.exit_code == 0 and "made a new one" not in second.output
+
+
+def test_a_signed_token_that_lives_longer_than_any_minted_one_is_refused() -> None:
+    # Minting refuses more than ten years; a token saying a hundred was not minted as it should be.
+    now = datetime.now(UTC)
+    with pytest.raises(TokenError, match="longer than"):
+        AUTHORITY.verify(jwt.encode(claims(exp=now + timedelta(days=36500)), KEY, algorithm="EdDSA"))
+    assert AUTHORITY.verify(jwt.encode(claims(exp=now + timedelta(days=3650)), KEY, algorithm="EdDSA"))

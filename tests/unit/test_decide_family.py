@@ -199,3 +199,9 @@ def test_given_the_family_members_then_the_case_state_keeps_them_out_of_the_case
     # Sanity of the world itself: members belong to the family aggregate, not to the case.
     assert STATES[AggregateRef("family", FAM)].body.persons == {MOTHER, SON}
     assert STATES[AggregateRef("case", CASE)].body.family_id == FAM
+
+
+def test_a_refusal_for_another_municipalitys_family_does_not_say_where_the_family_lives() -> None:
+    # The family exists (any refusal says that much), but its municipality is not the caller's to learn.
+    refused = then_rejected(when(mediator(MED2, M2), *person(FAM, "p-new"), STATES), 403)
+    assert M1 not in refused.detail and FAM in refused.detail

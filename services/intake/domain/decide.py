@@ -122,14 +122,14 @@ def _outside_scope(command: Command) -> Rejection | None:
     """A mediator or coordinator touching another municipality's family or case: 403 at once.
 
     Checked before any rule, so the answer says nothing of that family's or case's state (that
-    it is closed, erased, or already has this activity).
+    it is closed, erased, or already has this activity), nor where it lives.
     """
     if command.principal.role not in (Role.MEDIATOR, Role.COORDINATOR):
         return None
     for state in (command.target, *command.refs.values()):
-        if state.ref.type in _PLACED and state.exists and state.municipality:
-            if rejection := _in_scope(command, state.municipality):
-                return rejection
+        if state.ref.type in _PLACED and state.exists and state.municipality \
+                and _in_scope(command, state.municipality) is not None:
+            return forbidden(f"{state.ref.type} {state.ref.id} is outside the municipalities you may write in")
     return None
 
 

@@ -39,7 +39,7 @@ from services.notifications.application.reach import Reach
 from services.notifications.application.delivering import DeliveryWorker, WorkerLimits
 from services.notifications.application.subscribing import Subscriptions
 from services.notifications.domain.backoff import Backoff
-from services.notifications.entrypoints import http, links
+from services.notifications.entrypoints import http, links, responses
 
 SERVICE = "notifications"
 CATCH_UP_SECONDS = 5.0
@@ -125,6 +125,18 @@ async def _open(app: FastAPI, settings: Settings) -> Parts:
     return Parts(runtime, fanout, wakeup, worker, webhooks, intake)
 
 
+def document_webhooks(app: FastAPI) -> None:
+    """Add what a webhook subscription receives to the OpenAPI document (`webhooks`)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        document = generate()
+        document.setdefault("webhooks", {}).setdefault("notice", {"post": responses.WEBHOOK})
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The notifications service as an ASGI app."""
     settings = settings or Settings()
@@ -143,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "acknowledgement back to the intake.")
     install_problem_handlers(app)
     document_problems(app)
+    document_webhooks(app)
     app.add_middleware(NoStore)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)

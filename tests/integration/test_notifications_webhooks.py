@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import jsonschema_rs
+
 from tests.support.harness import Harness, event
 from tests.support.inboxes import WebhookReceiver, eventually
 from tests.support.live_server import serving
@@ -41,6 +43,11 @@ async def test_a_cooperation_reaches_the_institutions_webhook_signed_and_without
             "tilts.cooperation.acknowledged", "tilts.cooperation.disputed"}
         text = request.body.decode()
         assert family not in text and case not in text and f"Slepena{unique_id}" not in text
+        # ...and as the OpenAPI document's `webhooks` describes it, headers included.
+        documented = notify.app.openapi()["webhooks"]["notice"]["post"]
+        schema = documented["requestBody"]["content"]["application/json"]["schema"]
+        assert [e.message for e in jsonschema_rs.Draft202012Validator(schema).iter_errors(body)] == []
+        assert {p["name"] for p in documented["parameters"]} <= set(request.headers)
 
         [delivered] = await settled(notify, world, 1, "delivered")
         assert delivered["event_id"] == body["id"] and delivered["attempts"] == 1

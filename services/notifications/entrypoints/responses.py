@@ -26,3 +26,35 @@ REACH = obj({
     "cooperations": _COUNTED, "referrals": _COUNTED,
     "deliveries": obj({"pending": INTEGER, "failed": INTEGER, "parked": INTEGER}),
     "last_told_at": nullable(TIME)})
+
+
+# --- what a webhook subscription receives (the OpenAPI document's `webhooks`) ---------------------
+
+_PARTY = obj({"id": STRING}, optional={"name": STRING, "display_name": STRING, "role": STRING})
+_RESPOND = obj({"intake": obj({"method": STRING, "url": STRING, "authorization": STRING, "format": STRING,
+                               "events": {"type": "array", "items": obj({"type": STRING, "data": {"type": "object"}})}})},
+               optional={"link": {"type": "string", "description": "Answer without an API: open it in a browser"},
+                         "link_expires": TIME},
+               description="How to answer a new cooperation or referral: post one of these events, or use the link")
+NOTICE = obj({
+    "specversion": {"const": "1.0"}, "type": {"type": "string", "description": "The event type it tells of"},
+    "source": {"const": "tilts/notifications"},
+    "id": {"type": "string", "description": "The event's id; also the webhook-id header: deduplicate on it"},
+    "time": TIME, "datacontenttype": {"const": "application/json"},
+    "data": obj({"institution": _PARTY, "time": TIME}, optional={
+        "cooperation_id": STRING, "referral_id": STRING, "mediator": _PARTY, "contact": _PARTY,
+        "domain": STRING, "channel": STRING, "purpose": STRING, "service": STRING, "answer": STRING,
+        "status": STRING, "respond": _RESPOND},
+        description="What happened, without any family's details")},
+    description="A CloudEvent telling an institution of a cooperation or referral that names it (or of an "
+                "answer to one, if the subscription asked for those). Delivered at least once, retried with "
+                "backoff; signed per the Standard Webhooks spec with the subscription's secret.")
+_SIGNED = [{"name": name, "in": "header", "required": True, "schema": STRING, "description": description}
+           for name, description in (
+               ("webhook-id", "The event id: the same on every retry of this notice"),
+               ("webhook-timestamp", "Unix seconds when this attempt was signed"),
+               ("webhook-signature", "v1,<base64 HMAC-SHA256 of id.timestamp.body> (Standard Webhooks)"))]
+WEBHOOK = {"summary": "A notice to an institution's webhook", "operationId": "notice",
+           "parameters": _SIGNED,
+           "requestBody": {"required": True, "content": {"application/json": {"schema": NOTICE}}},
+           "responses": {"2XX": {"description": "Received; any other answer (or none in 10 s) is retried"}}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
 
 import pytest
@@ -148,9 +149,14 @@ async def test_after_erasure_personal_data_reads_as_erased_and_counts_stay(world
     family = await world.family("f1", surname="Zvaigznīte")
     await post_as(world, world.as_mediator, "tilts.activity.recorded", {
         "activity_id": world.id("a1"), "kind": "home_visit", "domain": "education", "family_id": family})
-    sequence = await post_as(world, world.admin, "tilts.family.erased", {"family_id": family, "reason": "lūgums"})
+    # The client dates the erasure a month back; the file also says when it was really received.
+    sequence = await post_as(world, world.admin, "tilts.family.erased", {"family_id": family, "reason": "lūgums"},
+                             time="2020-01-01T10:00:00+02:00")
     answer = await read_json(reporting, f"/v1/families/{family}", world.as_mediator, after=sequence)
     assert answer["erased"] is True and answer["personal_data"] == "erased" and answer["personal"] is None
+    assert answer["erased_at"] == "2020-01-01T10:00:00+02:00"
+    received = datetime.fromisoformat(answer["erasure_recorded_at"])  # the intake's clock, not the client's
+    assert abs(received - datetime.now(UTC)) < timedelta(minutes=5)
     assert answer["work"]["days"] == 1
     admin = await read_json(reporting, f"/v1/families/{family}", world.admin, reason="pārbaude")
     assert admin["personal"] is None and admin["personal_data"] == "erased"

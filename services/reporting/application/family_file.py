@@ -60,6 +60,8 @@ async def _file(ctx: ReadContext, scope: Scope, family: Any, reason: str | None,
                     "withdrawn_at": riga_text(family["consent_withdrawn_at"])},
         "erased": family["erased_at"] is not None, "erased_at": riga_text(family["erased_at"]),
         "erasure_reason": family["erasure_reason"],
+        # erased_at is the event's time as the client gave it; this is when the intake received it
+        "erasure_recorded_at": riga_text(family["erasure_recorded_at"]),
         "personal_data": status,
         "personal": opened(key, blocks[0]) if show else None,
         "persons": [{"person_id": p["person_id"], "relation": p["relation"], "birth_year": p["birth_year"],

@@ -52,6 +52,8 @@ FAMILY_FILE = obj({
     "family_id": STRING, "municipality_id": STRING, "registered_at": TIME, "registered_by": STRING,
     "consent": obj({"given_on": DAY, "scope": STRING, "withdrawn_at": nullable(TIME)}),
     "erased": BOOLEAN, "erased_at": nullable(TIME), "erasure_reason": nullable(STRING),
+    "erasure_recorded_at": nullable({**TIME, "description": "When the intake received the erasure (erased_at "
+                                                            "is the time the client gave)"}),
     "personal_data": {"type": "string", "enum": ["shown", "withheld", "erased", "none"]}, "personal": PERSONAL,
     "persons": {"type": "array", "items": obj({"person_id": STRING, "relation": STRING,
                                                "birth_year": {"type": "integer"}, "personal": PERSONAL})},

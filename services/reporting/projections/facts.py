@@ -29,6 +29,7 @@ class Fact:
     actor: str
     municipality_id: str
     data: EventData
+    recorded: datetime | None = None  # when the intake received it (the server's clock, not the field's)
 
 
 def riga_date(moment: datetime) -> date:
@@ -49,4 +50,4 @@ def fact_of(event: StoredEvent) -> Fact:
     data = catalogue.parse_stored_data(event.type, event.data, event.schemaversion)
     return Fact(event_id=event.id, sequence=event.sequence, type=event.type, time=moment,
                 local_date=riga_date(moment), actor=event.actor, municipality_id=event.municipalityid,
-                data=data)
+                data=data, recorded=datetime.fromisoformat(event.recordedtime))

@@ -47,7 +47,7 @@ def family_erased(fact: Fact, known: Known) -> list[Change]:
     data: FamilyErased = fact.data  # type: ignore[assignment]
     return [Update("families", {"family_id": data.family_id},
                    {"erased_sequence": fact.sequence, "erased_at": fact.time, "erasure_reason": data.reason,
-                    "personal": None}),
+                    "erasure_recorded_at": fact.recorded, "personal": None}),
             Update("persons", {"family_id": data.family_id}, {"personal": None})]
 
 

@@ -317,6 +317,10 @@ MIGRATIONS = [
             WHERE family_id IS NOT NULL AND case_id IS NULL;
         CREATE INDEX cooperations_family ON {schema}.cooperations (family_id)
             WHERE family_id IS NOT NULL AND case_id IS NULL"""),
+    # The time the erasure event carries is the client's; this is when the intake received it. Null
+    # for erasures projected before this migration, until `tilts rebuild reporting`.
+    Migration(9, "when an erasure was received", """
+        ALTER TABLE {schema}.families ADD COLUMN erasure_recorded_at timestamptz"""),
 ]
 """Applied at start to the live schema, and to a fresh schema by a rebuild."""
 

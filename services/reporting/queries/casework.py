@@ -121,7 +121,8 @@ async def family(pool: asyncpg.Pool, schema: str, family_id: str, as_of: int) ->
                   consent_scope, personal,
                   CASE WHEN consent_withdrawn_sequence <= $2 THEN consent_withdrawn_at END AS consent_withdrawn_at,
                   CASE WHEN erased_sequence <= $2 THEN erased_at END AS erased_at,
-                  CASE WHEN erased_sequence <= $2 THEN erasure_reason END AS erasure_reason
+                  CASE WHEN erased_sequence <= $2 THEN erasure_reason END AS erasure_reason,
+                  CASE WHEN erased_sequence <= $2 THEN erasure_recorded_at END AS erasure_recorded_at
            FROM {s}.families WHERE family_id = $1 AND sequence <= $2""", schema), family_id, as_of)
 
 

@@ -159,9 +159,13 @@ class TokenAuthority:
             raise TokenError("an institution token must name its institution")
         if (problem := subject_problem(str(claims["sub"]))) is not None:
             raise TokenError(problem)
-        if float(claims["exp"]) - float(claims["iat"]) > MAX_TOKEN_LIFETIME.total_seconds():
+        try:
+            expires, lifetime = float(claims["exp"]), float(claims["exp"]) - float(claims["iat"])
+        except (OverflowError, TypeError, ValueError) as error:
+            raise TokenError("malformed exp or iat claim") from error
+        if lifetime > MAX_TOKEN_LIFETIME.total_seconds():
             # `tilts token create` never mints one; a token that says so was not made here as it should be
             raise TokenError(f"the token lives longer than {MAX_TOKEN_LIFETIME.days} days")
         principal = Principal(role=role, subject=str(claims["sub"]), municipalities=frozenset(municipalities),
                               institution=institution, token_id=claims.get("jti"))
-        return principal, float(claims["exp"])
+        return principal, expires

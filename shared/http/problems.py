@@ -89,8 +89,6 @@ def allowed_methods(request: Request) -> list[str]:
                           for part in re.split(r"(\{[^}]+\})", template))
         if re.fullmatch(pattern, request.url.path):
             methods |= {method.upper() for method in item if method in _HTTP_METHODS}
-    if "GET" in methods:
-        methods.add("HEAD")
     return sorted(methods)
 
 

@@ -190,8 +190,10 @@ async def test_an_unsupported_media_type_is_a_415(intake: Harness, world: World)
     assert "uncompressed" in compressed.json()["detail"]
 
 
-async def test_unknown_routes_and_methods_answer_problems(intake: Harness) -> None:
+async def test_unknown_routes_and_methods_answer_problems(intake: Harness, world: World) -> None:
     await _assert_problem(await intake.client.get("/v1/nothing-here"), 404)
+    refused = await intake.client.post("/v1/events", json={}, headers=world.as_mediator)
+    assert refused.status_code == 422 and refused.headers["cache-control"] == "no-store"  # the raw write path too
     not_allowed = await intake.client.delete("/v1/events")
     await _assert_problem(not_allowed, 405)
     assert not_allowed.headers["allow"] == "POST"

@@ -231,6 +231,8 @@ async def test_a_sequence_the_log_has_not_reached_is_a_422_at_once_not_a_wait_an
     ("/v1/cases", {"limit": "0"}, "limit"), ("/v1/cases", {"limit": "ten"}, "limit"),
     ("/v1/cases", {"status": "pending"}, "status"), ("/v1/cases", {"min_sequence": "-1"}, "min_sequence"),
     ("/v1/cases", {"cursor": "nonsense"}, "cursor"), ("/v1/cooperations", {"from": "14.01.2020"}, "from"),
+    ("/v1/cooperations", {"from": "2020-02-01", "to": "2020-01-01"}, "to"),
+    ("/v1/referrals", {"from": "2020-01-14T10:00:00+02:00", "to": "2020-01-14T09:00:00+02:00"}, "to"),
     ("/v1/reports/summary", {"from": "2020-02-01", "to": "2020-01-01"}, "to"),
     ("/v1/reports/summary", {"from": "2020-02-30", "to": "2020-03-01"}, "from"),
     ("/v1/reports/summary", {"to": "2020-03-01"}, "from"),

@@ -139,6 +139,8 @@ async def test_reports_come_as_csv_and_as_a_printable_page(demo: Demo) -> None:
     assert table and sum(int(r["cooperations"]) for r in table) == int(total)
     assert (await read(demo.reporting, "/v1/reports/summary", demo.auditor, table="by_institution",
                        **SEASON)).status_code == 422  # a table is a CSV's
+    assert (await read(demo.reporting, "/v1/reports/summary", demo.auditor, table="figures",
+                       **SEASON)).status_code == 200  # ...but the documented default may be sent with any format
 
 
 async def test_a_report_as_of_an_earlier_sequence_is_the_same_bytes_as_it_was_then(

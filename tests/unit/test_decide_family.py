@@ -205,3 +205,9 @@ def test_a_refusal_for_another_municipalitys_family_does_not_say_where_the_famil
     # The family exists (any refusal says that much), but its municipality is not the caller's to learn.
     refused = then_rejected(when(mediator(MED2, M2), *person(FAM, "p-new"), STATES), 403)
     assert M1 not in refused.detail and FAM in refused.detail
+
+
+def test_a_token_narrowed_away_from_where_the_mediator_works_says_so() -> None:
+    # MED works in M1; a token limited to M2 is refused for M1 because of the token, not the registration.
+    refused = then_rejected(when(mediator(MED, M2), *family("fam-new", M1), STATES), 403)
+    assert "token is limited to" in refused.detail and "not registered" not in refused.detail

@@ -248,3 +248,9 @@ def test_a_signed_token_that_lives_longer_than_any_minted_one_is_refused() -> No
     with pytest.raises(TokenError, match="longer than"):
         AUTHORITY.verify(jwt.encode(claims(exp=now + timedelta(days=36500)), KEY, algorithm="EdDSA"))
     assert AUTHORITY.verify(jwt.encode(claims(exp=now + timedelta(days=3650)), KEY, algorithm="EdDSA"))
+
+
+def test_a_signed_token_with_an_absurd_number_for_a_time_is_refused_not_a_crash() -> None:
+    for absurd in ({"exp": 10**400}, {"iat": -(10**400)}):
+        with pytest.raises(TokenError):
+            AUTHORITY.verify(jwt.encode(claims(**absurd), KEY, algorithm="EdDSA"))

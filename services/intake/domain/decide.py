@@ -108,9 +108,11 @@ def _in_scope(command: Command, municipality: str) -> Rejection | None:
         mediator = command.ref("mediator", principal.subject).body
         if not isinstance(mediator, Mediator):
             return forbidden(f"mediator {principal.subject} is not registered")
-        if municipality not in mediator.municipalities or (
-                principal.municipalities and municipality not in principal.municipalities):
+        if municipality not in mediator.municipalities:
             return forbidden(f"mediator {principal.subject} is not registered for {municipality}")
+        if principal.municipalities and municipality not in principal.municipalities:
+            return forbidden(f"this token is limited to {', '.join(sorted(principal.municipalities))}: "
+                             f"it may not write in {municipality}")
         return None
     return forbidden(f"the {principal.role} role may not write in a municipality")
 

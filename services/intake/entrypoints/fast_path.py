@@ -15,6 +15,7 @@ import structlog
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.http.private import NO_STORE
 from shared.http.problems import MEDIA_TYPE, problem_body
 
 from .writes import Answer, write_batch, write_event
@@ -88,7 +89,8 @@ class FastWritePath:
 
 async def _respond(send: Send, answer: Answer) -> None:
     body = answer.encoded()
-    headers = [(b"content-type", answer.media_type.encode()), (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-type", answer.media_type.encode()), (b"content-length", str(len(body)).encode()),
+               NO_STORE]  # as every other /v1/ answer (shared/http/private.py)
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

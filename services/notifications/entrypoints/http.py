@@ -17,9 +17,10 @@ from shared.http.json_body import parse_json
 from shared.http.openapi import problems
 from shared.http.problems import ProblemError, plain_message
 from shared.http.schemas import json_answer, listing
-from services.notifications.application.deliveries import Deliveries
+from services.notifications.application.deliveries import MAX_LIMIT, Deliveries
 from services.notifications.application.reach import Reach
 from services.notifications.application.subscribing import Subscriptions
+from services.notifications.domain.backoff import DeliveryStatus
 from services.notifications.domain.refusals import Refusal
 from services.notifications.domain.subscriptions import SubscriptionRequest
 
@@ -109,9 +110,11 @@ async def delete_subscription(request: Request, subscription_id: str = id_in_pat
 @router.get("/deliveries", summary="Deliveries, newest first: status, attempts, last error, next attempt",
             responses={**json_answer(listing(responses.DELIVERY, as_of=False)), **problems(403)})
 async def list_deliveries(request: Request, institution_id: str | None = id_in_query("institution"),
-                          status: str | None = None, limit: int = Query(100), cursor: str | None = None,
+                          status: DeliveryStatus | None = None,
+                          limit: int = Query(100, ge=1, le=MAX_LIMIT, description="Items per page"),
+                          cursor: str | None = None,
                           principal: Principal = Depends(principal_of)) -> dict:
-    page = _ok(await _deliveries(request).list(principal, institution_id, status, limit, cursor))
+    page = _ok(await _deliveries(request).list(principal, institution_id, status and str(status), limit, cursor))
     return {"items": page.items, "next": page.next}
 
 
@@ -130,7 +133,8 @@ async def requeue_delivery(request: Request, delivery_id: str = id_in_path("deli
                         "institution, coordinators those of their municipalities, an institution itself.",
             responses={**json_answer(listing(responses.REACH)), **problems(403, 422, 503)})
 async def list_reach(request: Request, municipality_id: str | None = id_in_query("municipality"),
-                     institution_id: str | None = id_in_query("institution"), limit: int = Query(100),
+                     institution_id: str | None = id_in_query("institution"),
+                     limit: int = Query(100, ge=1, le=MAX_LIMIT, description="Items per page"),
                      cursor: str | None = Query(None, pattern=ID_JSON_PATTERN),
                      min_sequence: int | None = Query(None, ge=0, le=MAX_SEQUENCE,
                                                       description="Wait until notifications have read this far"),

@@ -79,8 +79,8 @@ def context(request: Request) -> ReadContext:
     return request.app.state.reading
 
 
-def _table(table: str, shape: str, given: bool) -> str:
-    if given and shape != "csv":
+def _table(table: str, shape: str) -> str:
+    if table != "figures" and shape != "csv":
         raise BadQuery("table", "applies to format=csv")
     return table
 
@@ -126,7 +126,7 @@ async def get_cooperations(request: Request, institution_id: Id = None, mediator
                            cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,
                            principal: Principal = CALLER) -> JSONResponse:
     which = LedgerFilter(0, institution_id=institution_id, mediator_id=mediator_id,
-                         since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
+                         **params.window(from_, to))
     return JSONResponse(await list_cooperations(context(request), principal, which, page_request(limit, cursor),
                                                 min_sequence=min_sequence))
 
@@ -138,7 +138,7 @@ async def get_referrals(request: Request, institution_id: Id = None, mediator_id
                         to: str | None = TO_TIME, limit: int | None = LIMIT, cursor: str | None = CURSOR,
                         min_sequence: int | None = MIN_SEQUENCE, principal: Principal = CALLER) -> JSONResponse:
     which = LedgerFilter(0, institution_id=institution_id, mediator_id=mediator_id, status=status,
-                         since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
+                         **params.window(from_, to))
     return JSONResponse(await list_referrals(context(request), principal, which, page_request(limit, cursor),
                                              min_sequence=min_sequence))
 
@@ -150,7 +150,7 @@ async def get_monthly(request: Request, mediator_id: str = Query(pattern=ID),
                       format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
                       min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE,
                       principal: Principal = CALLER) -> Response:
-    chosen = _table(table, format, "table" in request.query_params)
+    chosen = _table(table, format)
     report = await read_monthly(context(request), principal, mediator_id, month, as_of_sequence=as_of_sequence,
                                 min_sequence=min_sequence)
     if format == "csv":
@@ -166,7 +166,7 @@ async def get_summary(request: Request, from_: str = FROM_DAY, to: str = TO_DAY,
                       format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
                       min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE,
                       principal: Principal = CALLER) -> Response:
-    chosen = _table(table, format, "table" in request.query_params)
+    chosen = _table(table, format)
     report = await read_summary(context(request), principal, params.period(from_, to), municipality_id,
                                 as_of_sequence=as_of_sequence, min_sequence=min_sequence)
     if format == "csv":
@@ -183,6 +183,6 @@ async def get_access(request: Request, family_id: Id = None, actor: Id = None,
                      cursor: str | None = CURSOR, min_sequence: int | None = MIN_SEQUENCE,
                      principal: Principal = CALLER) -> JSONResponse:
     which = ReadsFilter(family_id=family_id, actor=actor,
-                        since=params.bound("from", from_, upper=False), before=params.bound("to", to, upper=True))
+                        **params.window(from_, to))
     return JSONResponse(await list_reads(context(request), principal, which, page_request(limit, cursor),
                                          min_sequence=min_sequence))

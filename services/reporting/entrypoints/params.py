@@ -61,6 +61,14 @@ def bound(name: str, value: str | None, *, upper: bool) -> datetime | None:
                              f"{YEARS.start}-{YEARS.stop - 1}") from None
 
 
+def window(first: str | None, last: str | None) -> dict[str, datetime | None]:
+    """`since` and `before` (exclusive) from the `from` and `to` bounds; `to` may not be before `from`."""
+    since, before = bound("from", first, upper=False), bound("to", last, upper=True)
+    if since is not None and before is not None and before <= since:
+        raise BadQuery("to", "must not be before from")
+    return {"since": since, "before": before}
+
+
 def reason(value: str | None) -> str | None:
     """Why an auditor reads personal data: one line of at most 500 characters.
 

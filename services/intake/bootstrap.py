@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from shared.http.private import NoStore
 from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
+from shared.crypto.keystore import SCHEMA as KEYS_SCHEMA
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router, runtime_checks
 from shared.http.openapi import document_problems
+from shared.http.private import NoStore
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.notary.notary import Notary, notary_for
@@ -64,6 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await notary.prepare()
         indexer.start()
         known.start()
+        # Keys destroyed in an earlier run may have been left due (an older transaction was open).
+        if await runtime.pool.fetchval(f"SELECT EXISTS (SELECT 1 FROM {KEYS_SCHEMA}.family_keys"
+                                       " WHERE destroyed_at IS NOT NULL)"):
+            runtime.keys.shred_later()
+        shredding = asyncio.create_task(runtime.keys.keep_shredding(), name="key-shredding")
         if notary is not None:
             notary.start()
         store = AggregateStore(runtime.log)
@@ -78,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if notary is not None:
                 await notary.stop()
+            shredding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await shredding
             await known.stop()
             await indexer.stop()
             await runtime.close()

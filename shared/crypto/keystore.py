@@ -15,6 +15,8 @@ backups, WAL archives — docs/operations.md covers.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 
 import asyncpg
@@ -28,6 +30,13 @@ from .sealing import SealError, new_data_key, unwrap_data_key, wrap_data_key
 log = structlog.get_logger(__name__)
 
 SCHEMA = "tilts_keys"
+SNAPSHOT_WAIT_SECONDS = 2.0
+# Another session's transaction that began before the destruction may still see the old row
+# version, and VACUUM FULL then copies it into the rewritten table. (Conservative: a READ
+# COMMITTED transaction's snapshot may be newer than its start.)
+_OLDER_SNAPSHOTS = """SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                                 WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
+                                   AND xact_start < $1)"""
 MIGRATIONS = [
     Migration(1, "family keys", """
         CREATE TABLE {schema}.family_keys (
@@ -73,6 +82,7 @@ class FamilyKeys:
     def __init__(self, pool: asyncpg.Pool, master_key: bytes) -> None:
         self._pool = pool
         self._master_key = master_key
+        self._due: datetime | None = None  # a shredding that had to wait for older transactions
 
     async def migrate(self) -> None:
         async with self._pool.acquire() as connection:
@@ -133,15 +143,31 @@ class FamilyKeys:
             await self.shred_remnants()
         return changed
 
-    async def shred_remnants(self) -> bool:
-        """Leave no copy of a destroyed key in the live database's files; False if only partly done.
+    async def shred_remnants(self, destroyed_by: datetime | None = None) -> bool:
+        """Leave no copy of keys destroyed by `destroyed_by` (default: now, after a destruction
+        committed) in the live database's files; False if that has to wait.
 
         Rewrites the key table, then ends the current WAL segment and checkpoints, so every
-        segment that held an old row version is retired. A database user without the right to
-        checkpoint (external servers) gets the table rewritten and a warning.
+        segment that held an old row version is retired. The rewrite keeps the old version while
+        any transaction that began before the destruction is open (a backup's pg_dump, say): it
+        waits `SNAPSHOT_WAIT_SECONDS` for those, and otherwise leaves the shredding due, for
+        `shred_if_due` (run every few seconds by the intake) to finish once they are gone. A
+        database user without the right to checkpoint (external servers) gets the table rewritten
+        and a warning.
         """
         async with self._pool.acquire() as connection:
+            if destroyed_by is None:
+                destroyed_by = await connection.fetchval("SELECT clock_timestamp()")
+            deadline = time.monotonic() + SNAPSHOT_WAIT_SECONDS
+            while await connection.fetchval(_OLDER_SNAPSHOTS, destroyed_by):
+                if time.monotonic() > deadline:
+                    self._due = min(self._due or destroyed_by, destroyed_by)
+                    log.warning("keys.shred_deferred", reason="a transaction older than the destruction is open")
+                    return False
+                await asyncio.sleep(0.2)
             await connection.execute(f"VACUUM FULL {SCHEMA}.family_keys")
+            if self._due is not None and self._due <= destroyed_by:
+                self._due = None
             try:
                 await connection.execute("CHECKPOINT")  # the rewrite is on disk before the WAL goes
                 await connection.fetchval("SELECT pg_switch_wal()")
@@ -151,6 +177,27 @@ class FamilyKeys:
                             advice="grant pg_checkpoint and EXECUTE on pg_switch_wal, or see docs/operations.md")
                 return False
         return True
+
+    def shred_later(self) -> None:
+        """Make a shredding due now (e.g. at start, when keys were destroyed in an earlier run)."""
+        self._due = self._due or datetime.now(UTC)
+
+    async def shred_if_due(self) -> bool | None:
+        """Finish a shredding left due; None if none was."""
+        if self._due is None:
+            return None
+        return await self.shred_remnants(self._due)
+
+    async def keep_shredding(self, every: float = 5.0) -> None:
+        """Run forever: finish due shreddings (a task of the intake)."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.shred_if_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # PostgreSQL away: the shredding stays due
+                log.warning("keys.shred_failed", error=type(error).__name__)
 
     async def is_destroyed(self, family_id: str) -> bool:
         return bool(await self._pool.fetchval(

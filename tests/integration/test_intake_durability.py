@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.crypto import keystore
 from shared.embedded import EmbeddedNats, EmbeddedPostgres
 from services.intake.bootstrap import create_app as create_intake
 from tests.support.harness import Harness, event, running
@@ -157,6 +158,28 @@ async def test_an_erased_familys_key_survives_in_no_file_of_the_database(
                     world.admin)
     assert _files_holding(postgres_server.data_dir, wrapped) == []
     assert await intake.app.state.runtime.keys.is_destroyed(family_id)
+
+
+async def test_a_shredding_an_older_transaction_held_up_is_finished_once_it_ends(
+        intake: Harness, world: World, postgres_server: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A backup's pg_dump (or any transaction begun before the erasure) can still see the old row
+    # version, so the table rewrite keeps it; the shredding is left due and finished later.
+    monkeypatch.setattr(keystore, "SNAPSHOT_WAIT_SECONDS", 0.3)
+    family_id = await world.family("held-up", surname="Aizturētā")
+    runtime = intake.app.state.runtime
+    wrapped = await runtime.pool.fetchval("SELECT wrapped_key FROM tilts_keys.family_keys WHERE family_id = $1",
+                                          family_id)
+    async with runtime.pool.acquire() as reader:
+        snapshot = reader.transaction(isolation="repeatable_read", readonly=True)
+        await snapshot.start()
+        await reader.fetchval("SELECT count(*) FROM tilts_keys.family_keys")  # takes its snapshot now
+        await must_post(intake, event("tilts.family.erased", {"family_id": family_id, "reason": "pieprasījums"}),
+                        world.admin)
+        assert await runtime.keys.is_destroyed(family_id)
+        await snapshot.rollback()
+    assert await runtime.keys.shred_if_due() is True
+    assert _files_holding(postgres_server.data_dir, wrapped) == []
+    assert await runtime.keys.shred_if_due() is None  # nothing left due
 
 
 async def test_a_key_the_intake_could_not_destroy_is_destroyed_and_shredded_by_its_event_index(

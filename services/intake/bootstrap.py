@@ -11,7 +11,6 @@ from fastapi import FastAPI
 
 from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
-from shared.crypto.keystore import SCHEMA as KEYS_SCHEMA
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router, runtime_checks
@@ -67,10 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await notary.prepare()
         indexer.start()
         known.start()
-        # Keys destroyed in an earlier run may have been left due (an older transaction was open).
-        if await runtime.pool.fetchval(f"SELECT EXISTS (SELECT 1 FROM {KEYS_SCHEMA}.family_keys"
-                                       " WHERE destroyed_at IS NOT NULL)"):
-            runtime.keys.shred_later()
         shredding = asyncio.create_task(runtime.keys.keep_shredding(), name="key-shredding")
         if notary is not None:
             notary.start()

@@ -15,7 +15,7 @@ from shared.crypto.master_key import load_master_key
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router, runtime_checks
-from shared.http.openapi import document_problems
+from shared.http.openapi import amend_openapi, document_problems
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.runtime import Runtime, open_runtime
@@ -127,14 +127,7 @@ async def _open(app: FastAPI, settings: Settings) -> Parts:
 
 def document_webhooks(app: FastAPI) -> None:
     """Add what a webhook subscription receives to the OpenAPI document (`webhooks`)."""
-    generate = app.openapi
-
-    def openapi() -> dict:
-        document = generate()
-        document.setdefault("webhooks", {}).setdefault("notice", {"post": responses.WEBHOOK})
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    amend_openapi(app, lambda document: document.setdefault("webhooks", {}).update(notice={"post": responses.WEBHOOK}))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -16,6 +16,7 @@ backups, WAL archives — docs/operations.md covers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ import asyncpg
 import structlog
 
 from shared.db.migrations import Migration, migrate
+from shared.db.pool import UNAVAILABLE
 
 from .master_key import MasterKeyError
 from .sealing import SealError, new_data_key, unwrap_data_key, wrap_data_key
@@ -178,10 +180,6 @@ class FamilyKeys:
                 return False
         return True
 
-    def shred_later(self) -> None:
-        """Make a shredding due now (e.g. at start, when keys were destroyed in an earlier run)."""
-        self._due = self._due or datetime.now(UTC)
-
     async def shred_if_due(self) -> bool | None:
         """Finish a shredding left due; None if none was."""
         if self._due is None:
@@ -189,7 +187,15 @@ class FamilyKeys:
         return await self.shred_remnants(self._due)
 
     async def keep_shredding(self, every: float = 5.0) -> None:
-        """Run forever: finish due shreddings (a task of the intake)."""
+        """Run forever: finish due shreddings (a task of the intake).
+
+        A shredding left due by an earlier run is not remembered, so if any key was ever destroyed
+        the first round shreds once anyway.
+        """
+        with contextlib.suppress(*UNAVAILABLE):
+            if await self._pool.fetchval(
+                    f"SELECT EXISTS (SELECT 1 FROM {SCHEMA}.family_keys WHERE destroyed_at IS NOT NULL)"):
+                self._due = self._due or datetime.now(UTC)
         while True:
             await asyncio.sleep(every)
             try:

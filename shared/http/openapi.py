@@ -7,6 +7,7 @@ adds the one `Problem` schema they refer to, and turns the 422 FastAPI documents
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -62,14 +63,26 @@ def _without_fastapi_validation(responses: dict[str, Any]) -> None:
         responses["422"] = problem_response(422)
 
 
-def document_problems(app: FastAPI) -> None:
-    """Make the app's OpenAPI document describe its errors as the problems they are."""
+def amend_openapi(app: FastAPI, amend: Callable[[dict[str, Any]], None]) -> None:
+    """Have `amend` change the app's OpenAPI document once, when it is generated (FastAPI keeps it).
+
+    Amendments chain: each sees the document as the ones installed before it left it.
+    """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         document = generate()
+        amend(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make the app's OpenAPI document describe its errors as the problems they are."""
+    def amend(document: dict[str, Any]) -> None:
         for path in document.get("paths", {}).values():
             for operation in path.values():
                 _without_fastapi_validation(operation.get("responses", {}))
@@ -77,6 +90,5 @@ def document_problems(app: FastAPI) -> None:
         for name in _FASTAPI_VALIDATION:
             schemas.pop(name, None)
         schemas["Problem"] = PROBLEM_SCHEMA
-        return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    amend_openapi(app, amend)

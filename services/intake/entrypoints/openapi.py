@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from shared.events.catalogue import SPECS
 from shared.events.envelope import PostedEvent
+from shared.http.openapi import amend_openapi
 
 REF = "#/components/schemas/{model}"
 
@@ -57,14 +58,6 @@ def event_body_schema() -> dict[str, Any]:
 
 def document_events(app: FastAPI) -> None:
     """Add the catalogue's schemas to the app's OpenAPI document."""
-    generate = app.openapi
     components = event_schemas()
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = generate()
-        document.setdefault("components", {}).setdefault("schemas", {}).update(components)
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    amend_openapi(app, lambda document: document.setdefault("components", {}).setdefault("schemas", {})
+                  .update(components))

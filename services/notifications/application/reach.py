@@ -12,8 +12,6 @@ from services.notifications.adapters.reach import ReachStore
 from services.notifications.domain.reach import reach_json, reach_scope
 from services.notifications.domain.refusals import Refusal, invalid, unavailable
 
-MAX_LIMIT = 1000
-
 
 @dataclass(frozen=True, slots=True)
 class ReachPage:
@@ -38,8 +36,6 @@ class Reach:
 
         `min_sequence` (a sequence a write returned) waits until the fan-out has read that far.
         """
-        if not 1 <= limit <= MAX_LIMIT:
-            return invalid("query.limit", f"limit is between 1 and {MAX_LIMIT}")
         if min_sequence is not None and min_sequence > self._position():
             if unwritten := await beyond_the_log(self._log_head, min_sequence):
                 return invalid("query.min_sequence", unwritten)

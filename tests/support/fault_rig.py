@@ -85,6 +85,7 @@ class Verdict:
     stored: dict[str, list[int]]  # event id -> sequences, the whole log
     rebuilt: RebuildOutcome
     catch_up_seconds: float  # from the end of the load until every projection had the whole log
+    unhandled: list[str] = field(default_factory=list)  # the services' logged 500s, to explain a failure
 
     @property
     def reports_match_a_rebuild(self) -> bool:
@@ -95,7 +96,7 @@ class Verdict:
         """The checks every fault test ends with: each acknowledged event in the log exactly once, no
         phone left with a problem, reports equal to a rebuild, and no webhook for an event not stored."""
         assert self.counted.ok, self.counted
-        assert not acks.problems(), acks.problems()
+        assert not acks.problems(), (acks.problems(), self.unhandled)
         assert self.reports_match_a_rebuild, self.rebuilt
         if webhook_ids is not None:
             assert set(webhook_ids) <= set(self.stored), "a webhook for an event that is not in the log"
@@ -259,7 +260,7 @@ class FaultSystem:
         head = await self.log_head()
         catch_up = await self.caught_up(projections, head)
         counted, stored = await self.count(acks)
-        return Verdict(head, counted, stored, await self.rebuild(), catch_up)
+        return Verdict(head, counted, stored, await self.rebuild(), catch_up, _unhandled(self.logs))
 
     async def rebuild(self) -> RebuildOutcome:
         """Rebuild the reporting read models from sequence 1 into a fresh schema and compare every report."""
@@ -272,6 +273,15 @@ class FaultSystem:
         finally:
             await pool.close()
             await nc.close()
+
+
+def _unhandled(logs: Path) -> list[str]:
+    """Every `http.unhandled` line the services logged (with the exception they carry)."""
+    found = []
+    for path in sorted(logs.glob("*.log")):
+        found += [f"{path.name}: {line[:4000]}" for line in path.read_text(errors="replace").splitlines()
+                  if "http.unhandled" in line]
+    return found
 
 
 MakeSystem = Callable[..., Awaitable[FaultSystem]]  # the `systems` fixture of tests/faults

@@ -60,7 +60,7 @@ def _quote(value: str | os.PathLike[str]) -> str:
     return json.dumps(os.fspath(value), ensure_ascii=False)
 
 
-class EmbeddedNats:
+class EmbeddedNats(process.ServerProcess):
     """One nats-server child process with JetStream; ports are fixed for the object's life."""
 
     def __init__(
@@ -101,11 +101,6 @@ class EmbeddedNats:
     def monitor_url(self) -> str:
         """HTTP monitoring URL, e.g. http://127.0.0.1:8222."""
         return f"http://{self.host}:{self.monitor_port}"
-
-    @property
-    def pid(self) -> int | None:
-        """Process id while the server runs, else None."""
-        return self._proc.pid if process.is_alive(self._proc) else None
 
     @property
     def config_path(self) -> Path:
@@ -191,38 +186,6 @@ class EmbeddedNats:
         with urllib.request.urlopen(f"{self.monitor_url}/jsz", timeout=2) as r:
             result: dict[str, Any] = json.load(r)
             return result
-
-    def stop(self, timeout: float = 10) -> None:
-        """SIGTERM the server, SIGKILL it after `timeout` seconds; idempotent."""
-        if self._proc is not None:
-            process.stop(self._proc, signal.SIGTERM, timeout)
-
-    def kill(self) -> None:
-        """SIGKILL the server now (fault injection); start() brings it back."""
-        if self._proc is not None:
-            process.kill(self._proc)
-
-    def restart(self) -> None:
-        """Stop and start again on the same ports and store."""
-        self.stop()
-        self.start()
-
-    def is_running(self) -> bool:
-        """Whether the server process is alive."""
-        return process.is_alive(self._proc)
-
-    @property
-    def exit_code(self) -> int | None:
-        """How the last server process ended (negative: by that signal), None while it runs."""
-        return self._proc.returncode if self._proc is not None else None
-
-    def __enter__(self) -> EmbeddedNats:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"EmbeddedNats({self.server_name!r}, url={self.url!r}, pid={self.pid})"

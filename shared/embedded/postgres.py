@@ -119,8 +119,11 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
             os.lchown(os.path.join(dirpath, name), uid, gid)
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(process.ServerProcess):
     """One postmaster child process owning `data_dir`; the port is fixed for the object's life."""
+
+    _stop_signal = signal.SIGINT  # fast shutdown: roll back open transactions, checkpoint, exit
+    _stop_timeout = 30
 
     def __init__(self, data_dir: Path, *, host: str = "127.0.0.1", port: int | None = None,
                  database: str = "tilts", user: str = "tilts") -> None:
@@ -150,20 +153,6 @@ class EmbeddedPostgres:
         """postgresql:// URL for another database on this server."""
         q = urllib.parse.quote
         return f"postgresql://{q(self.user, safe='')}:{q(self.password, safe='')}@{self.host}:{self.port}/{q(database, safe='')}"
-
-    @property
-    def pid(self) -> int | None:
-        """Postmaster process id while the server runs, else None."""
-        return self._proc.pid if process.is_alive(self._proc) else None
-
-    def is_running(self) -> bool:
-        """Whether the postmaster process is alive."""
-        return process.is_alive(self._proc)
-
-    @property
-    def exit_code(self) -> int | None:
-        """How the last server process ended (negative: by that signal), None while it runs."""
-        return self._proc.returncode if self._proc is not None else None
 
     def _load_or_create_password(self) -> str:
         if not self.password_file.exists():
@@ -276,29 +265,6 @@ class EmbeddedPostgres:
         )
         if result.returncode != 0:
             raise RuntimeError(f"could not create database {self.database!r}: {result.stderr.strip()}")
-
-    def stop(self, timeout: float = 30) -> None:
-        """Fast shutdown (SIGINT to the postmaster), SIGKILL after `timeout` seconds; idempotent."""
-        if self._proc is not None:
-            process.stop(self._proc, signal.SIGINT, timeout)
-
-    def kill(self) -> None:
-        """SIGKILL the postmaster and its backends at once, like a power cut; start() recovers."""
-        if self._proc is not None:
-            process.kill(self._proc)
-
-    def restart(self) -> None:
-        """Stop and start again on the same port and data."""
-        self.stop()
-        self.start()
-
-    def __enter__(self) -> EmbeddedPostgres:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"EmbeddedPostgres({str(self.data_dir)!r}, port={self.port}, pid={self.pid})"

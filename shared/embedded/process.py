@@ -11,7 +11,8 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -183,3 +184,55 @@ def log_tail(path: Path, lines: int = 30) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+class ServerProcess:
+    """What an embedded server's child process shares: stop, kill, restart, and how it ended.
+
+    A subclass sets `_stop_signal` and `_stop_timeout` (how the server shuts down cleanly, and how
+    long that may take) and defines `start()`, which puts the spawned child in `_proc`.
+    """
+
+    _stop_signal: int = signal.SIGTERM
+    _stop_timeout: float = 10
+    _proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        raise NotImplementedError
+
+    @property
+    def pid(self) -> int | None:
+        """The server's pid while it runs."""
+        return self._proc.pid if is_alive(self._proc) else None
+
+    def is_running(self) -> bool:
+        """Whether the server process is alive."""
+        return is_alive(self._proc)
+
+    @property
+    def exit_code(self) -> int | None:
+        """How the last server process ended (negative: by that signal), None while it runs."""
+        return self._proc.returncode if self._proc is not None else None
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Shut the server down cleanly, SIGKILL it after `timeout` seconds; idempotent."""
+        if self._proc is not None:
+            stop(self._proc, self._stop_signal, self._stop_timeout if timeout is None else timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the server and what it started, now, like a power cut; start() brings it back."""
+        if self._proc is not None:
+            kill(self._proc)
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports and data."""
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -15,15 +15,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from nats.aio.client import Client as NATS
 
 from shared.bus.subjects import NATIONAL, Subjects
 from shared.canonical import canonical_json, sha256_hex
 from shared.events.envelope import GENESIS_HASH
+from shared.riga import RIGA
 
-RIGA = ZoneInfo("Europe/Riga")
 DOMAINS = ("education", "social", "health", "employment", "housing", "documents")
 KINDS = ("home_visit", "consultation", "document_assistance", "accompaniment", "interpreting")
 OUTCOMES = ("school_enrolled", "attendance_improved", "job_obtained", "benefit_granted", "documents_obtained")

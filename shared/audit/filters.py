@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from shared.events.catalogue import SPECS
 from shared.events.envelope import StoredEvent
+from shared.riga import RIGA
 
 TimeField = Literal["time", "recordedtime"]
 
@@ -28,7 +28,6 @@ def parse_instant(text: str) -> datetime:
     return datetime.fromisoformat(f"{date}T{minutes}{seconds or ''}{fraction}{offset}")
 
 
-RIGA = ZoneInfo("Europe/Riga")
 # Days and times a read may name: wide enough for any record, narrow enough that a bound moved
 # by an offset or a day stays a date Python and PostgreSQL can hold (0001-01-01+14:00 is not).
 YEARS = range(1900, 2101)

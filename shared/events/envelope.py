@@ -19,11 +19,16 @@ from .fields import Id
 
 GENESIS_HASH = "0" * 64
 MAX_FUTURE_SKEW = timedelta(minutes=5)
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # as for consent dates and report months
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a UTC offset, e.g. 2020-01-14T10:00:00+02:00")
+    if value < EARLIEST_TIME:
+        # A phone whose clock was reset (1970) or a typo (0001): no report could ever count it,
+        # and times at the edge of what a datetime holds cannot even be turned into Riga time.
+        raise ValueError(f"time must be {EARLIEST_TIME:%Y-%m-%d} or later")
     return value
 
 

@@ -59,18 +59,47 @@ _CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # Cc, and
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")       # Cc except \t and \n
 
 
+# Bidi embeddings, overrides and isolates change the order a reader sees ("Skola\u202eadiks" shows
+# as another name): never needed in our texts. The marks (U+200E, U+200F) stay allowed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _invisible(char: str) -> bool:
+    """Whitespace, or a format character (Unicode Cf: zero-width space and joiners, BOM, ...)."""
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def strip_invisible(value: str) -> str:
+    """`value` without leading and trailing whitespace and format characters."""
+    if value.isascii():
+        return value.strip()
+    start, end = 0, len(value)
+    while start < end and _invisible(value[start]):
+        start += 1
+    while end > start and _invisible(value[end - 1]):
+        end -= 1
+    return value[start:end]
+
+
 def clean_text(value: str, max_length: int, *, multiline: bool) -> str:
-    """NFC-normalise and strip `value`, rejecting bad characters, blanks and overlong text."""
+    """NFC-normalise and strip `value`, rejecting bad characters, blanks and overlong text.
+
+    A text that shows nothing (only whitespace and zero-width characters) is blank, and invisible
+    characters around a text are stripped, so "Bāriņtiesa\u200b" is "Bāriņtiesa".
+    """
     if not value.isascii():
         if _SURROGATES.search(value):
             raise PydanticCustomError("text_surrogate", "Text must not contain unpaired surrogates")
         if _NONCHARACTERS.search(value):
             raise PydanticCustomError("text_noncharacter",
                                       "Text must not contain Unicode noncharacters")
+        if _BIDI_CONTROLS.search(value):
+            raise PydanticCustomError("text_bidi_control",
+                                      "Text must not contain bidirectional override or isolate characters")
     if multiline:
         # Textareas and Windows clients send CRLF; store one line-break convention.
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    text = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
+    text = strip_invisible(value if value.isascii() else unicodedata.normalize("NFC", value))
     if multiline and _CONTROL_MULTILINE.search(text):
         raise PydanticCustomError(
             "text_control_character",
@@ -80,7 +109,7 @@ def clean_text(value: str, max_length: int, *, multiline: bool) -> str:
             "text_control_character",
             "Text must be a single line without control characters")
     if not text:
-        raise PydanticCustomError("string_too_short", "Text must not be empty or only whitespace",
+        raise PydanticCustomError("string_too_short", "Text must not be empty or only invisible characters",
                                   {"min_length": 1})
     if len(text) > max_length:
         raise PydanticCustomError("string_too_long",
@@ -98,7 +127,7 @@ def _required(max_length: int, multiline: bool) -> Callable[[str], str]:
 def _optional(max_length: int, multiline: bool) -> Callable[[str | None], str | None]:
     def validate(value: str | None) -> str | None:
         # A blank optional text (an empty form field) means "not given".
-        if value is None or not value.strip():
+        if value is None or not strip_invisible(value):
             return None
         return clean_text(value, max_length, multiline=multiline)
     return validate

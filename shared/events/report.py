@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.events.base import EventData
 from shared.events.fields import Id, LongText, Month, OptionalLongText
+from shared.riga import riga_month
 
 __all__ = ["Narrative", "ReportApproved", "ReportReturned", "ReportSubmitted"]
 
@@ -39,7 +40,7 @@ class ReportSubmitted(_ReportEvent):
     narrative: Narrative
 
     def errors_at(self, time: datetime) -> tuple[tuple[str, str], ...]:
-        if self.month > f"{time:%Y-%m}":
+        if self.month > riga_month(time):  # the same instant gets the same verdict, however written
             return (("month", "a report is for a month that has begun by the event's time"),)
         return ()
 

@@ -9,18 +9,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from shared.events.catalogue import SPECS, parse_data
 from shared.events.envelope import PostedEvent
+from shared.riga import RIGA
 from shared.roles import Role
 from tilts.demo import (ActorSpec, DemoLoadError, DemoSeason, DemoStep, DemoSummary, build_season,
                         load_season)
 
-RIGA = ZoneInfo("Europe/Riga")
 FIRST_DAY, LAST_DAY = date(2019, 9, 1), date(2020, 4, 30)
 SEEDS = Path("/work/shared/seeds")
 ID_RE = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")

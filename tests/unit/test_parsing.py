@@ -104,6 +104,23 @@ def test_when_a_report_is_for_a_month_that_has_not_begun_by_the_events_time_then
                                           now=NOW), Rejection)
 
 
+def test_a_reports_month_is_judged_by_the_riga_calendar_however_the_time_is_written() -> None:
+    # 31 March 23:30 UTC is already 1 April in Riga; 1 April 00:30+05:00 is still 31 March there.
+    report = {**EXAMPLES["tilts.report.submitted"], "month": "2020-04"}
+    now = datetime(2020, 4, 2, tzinfo=UTC)
+    for time in ("2020-03-31T23:30:00Z", "2020-04-01T02:30:00+03:00"):
+        assert not isinstance(parse_event(envelope("tilts.report.submitted", report, time=time), now=now), Rejection)
+    rejection = parse_event(envelope("tilts.report.submitted", report, time="2020-04-01T00:30:00+05:00"), now=now)
+    assert isinstance(rejection, Rejection) and fields(rejection) == {"data.month"}
+
+
+@pytest.mark.parametrize("time", ["0001-01-01T00:30:00+01:00", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z",
+                                  "1999-12-31T23:59:59Z"])
+def test_a_time_before_2000_is_named(time: str) -> None:
+    assert fields(rejected(envelope(time=time))) == {"time"}
+    assert not isinstance(parse_event(envelope(time="2000-01-01T00:00:00Z"), now=NOW), Rejection)
+
+
 @pytest.mark.parametrize("missing", ["specversion", "id", "source", "type", "time", "data"])
 def test_when_a_required_attribute_is_missing_then_it_is_named(missing: str) -> None:
     assert fields(rejected(envelope(**{missing: ...}))) == {missing}

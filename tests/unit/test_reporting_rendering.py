@@ -9,7 +9,8 @@ import re
 from services.reporting.application.figures import FigureRows, Place, by_municipality
 from services.reporting.rendering.charts import bar_chart
 from services.reporting.rendering.csv_export import SUMMARY_COLUMNS, monthly_csv, summary_csv
-from services.reporting.rendering.html import render_monthly, render_summary
+from services.reporting.rendering.html import charts, render_monthly, render_summary
+from services.reporting.rendering.labels import WORDS
 
 ROWS = FigureRows(
     family_days=[("jelgava", [3, 1]), ("balvi", [4])],
@@ -104,6 +105,15 @@ def test_a_draft_month_says_the_report_is_not_yet_submitted() -> None:
 
 
 def test_bars_are_scaled_to_the_largest_value_and_show_the_highlighted_part() -> None:
-    chart = bar_chart("Sadarbība", [("skola", 4), ("dienests", 2)], {"skola": 1})
+    chart = bar_chart("Sadarbība", [("skola", 4), ("dienests", 2)], [1, 0])
     assert [(b.label, b.width, b.part_width) for b in chart.bars] == [("skola", 330.0, 82.5), ("dienests", 165.0, 0.0)]
     assert bar_chart("tukšs", {}).bars == ()
+
+
+def test_institutions_of_the_same_name_keep_their_own_bars_and_acknowledgements() -> None:
+    rows = FigureRows(cooperations=[("riga", "inst-riga-bt", "legal", 2, 1), ("valmiera", "inst-valmiera-bt", "legal", 1, 0)])
+    names = {"inst-riga-bt": "Bāriņtiesa", "inst-valmiera-bt": "Bāriņtiesa"}
+    report = by_municipality(rows, [Place("riga", "Rīga"), Place("valmiera", "Valmiera")], names)
+    chart = charts(report["total"], WORDS["lv"])[2]
+    assert [(b.label, b.value, b.part) for b in chart.bars] == [
+        ("Bāriņtiesa (inst-riga-bt)", 2, 1), ("Bāriņtiesa (inst-valmiera-bt)", 1, 0)]

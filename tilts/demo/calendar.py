@@ -5,12 +5,12 @@ from __future__ import annotations
 import bisect
 import random
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+
+from shared.riga import RIGA
 
 __all__ = ["COVID_EMERGENCY", "RIGA", "SEASON_END", "SEASON_START", "Agenda", "WorkCalendar",
            "month_of", "riga_time"]
 
-RIGA = ZoneInfo("Europe/Riga")
 SEASON_START = date(2019, 9, 1)
 SEASON_END = date(2020, 4, 30)
 COVID_EMERGENCY = date(2020, 3, 13)  # the emergency situation: schools closed, remote learning

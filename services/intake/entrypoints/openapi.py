@@ -23,7 +23,7 @@ def _envelope() -> dict[str, Any]:
     """The envelope as PostedEvent validates it (one definition), saying what its schema cannot."""
     envelope = PostedEvent.model_json_schema(ref_template=REF)
     properties = envelope["properties"]
-    properties["time"]["description"] = "When it happened in the field (RFC 3339 with offset; not over 5 minutes ahead)"
+    properties["time"]["description"] = "When it happened in the field (RFC 3339 with offset; from 2000-01-01, not over 5 minutes ahead)"
     properties["expectedversion"]["description"] = "The aggregate version the client saw; a mismatch is a 409"
     return envelope
 

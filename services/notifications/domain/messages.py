@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from shared.riga import RIGA
 
 from .notices import COOPERATION_RECORDED, Notice
 
 SOURCE = "tilts/notifications"
-RIGA = ZoneInfo("Europe/Riga")
 
 
 def how_to_respond(notice: Notice, intake_url: str, link: str | None, link_expires: datetime | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .messages import RIGA
+from shared.riga import RIGA
 
 DOMAINS = {
     "education": ("izglītība", "education"), "social": ("sociālie jautājumi", "social matters"),

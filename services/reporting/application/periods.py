@@ -5,9 +5,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-RIGA = ZoneInfo("Europe/Riga")
+from shared.riga import RIGA
+
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from shared.events import catalogue
 from shared.events.base import EventData
 from shared.events.envelope import StoredEvent
+from shared.riga import riga_date
 
-RIGA = ZoneInfo("Europe/Riga")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +29,6 @@ class Fact:
     municipality_id: str
     data: EventData
     recorded: datetime | None = None  # when the intake received it (the server's clock, not the field's)
-
-
-def riga_date(moment: datetime) -> date:
-    """The calendar day in Europe/Riga of an aware time."""
-    return moment.astimezone(RIGA).date()
 
 
 def fact_of(event: StoredEvent) -> Fact:

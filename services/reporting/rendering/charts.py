@@ -42,13 +42,14 @@ class Chart:
 
 
 def bar_chart(title: str, values: Sequence[tuple[str, int]] | Mapping[str, int],
-              parts: Mapping[str, int] | None = None) -> Chart:
-    """A chart of labelled values in the order given; `parts` highlights a share of a bar (by label)."""
+              parts: Sequence[int] | None = None) -> Chart:
+    """A chart of labelled values in the order given; `parts` highlights a share of each bar (in
+    the same order: labels need not be unique)."""
     items = list(values.items()) if isinstance(values, Mapping) else list(values)
     top = max((value for _, value in items), default=0) or 1
     bars = []
     for row, (label, value) in enumerate(items):
-        part = parts.get(label) if parts else None
+        part = parts[row] if parts else None
         bars.append(Bar(label, value, row * ROW_HEIGHT + 2, round(BAR_AREA * value / top, 1), part,
                         round(BAR_AREA * (part or 0) / top, 1)))
     return Chart(title, tuple(bars))

@@ -32,11 +32,19 @@ def _named(counts: dict[str, int], names: dict[str, str]) -> list[tuple[str, int
     return [(names.get(key, key), value) for key, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def _institution_labels(by_institution: list[dict[str, Any]]) -> list[str]:
+    """Each institution's name; a name that two institutions share (a Bāriņtiesa in every
+    municipality) carries the institution's id too, so their bars can be told apart."""
+    names = [i["name"] for i in by_institution]
+    return [f"{i['name']} ({i['institution_id']})" if names.count(i["name"]) > 1 else i["name"] for i in by_institution]
+
+
 def charts(figures: dict[str, Any], words: dict[str, Any]) -> list[Chart]:
     """The charts of one set of figures: activities, cooperations and outcomes."""
     activities, cooperations, outcomes = figures["activities"], figures["cooperations"], figures["outcomes"]
-    institutions = [(i["name"], i["count"]) for i in cooperations["by_institution"]]
-    acknowledged = {i["name"]: i["acknowledged"] for i in cooperations["by_institution"]}
+    by_institution = cooperations["by_institution"]
+    institutions = list(zip(_institution_labels(by_institution), (i["count"] for i in by_institution), strict=True))
+    acknowledged = [i["acknowledged"] for i in by_institution]
     return [
         bar_chart(f"{words['activities']}: {words['by_kind']}", _named(activities["by_kind"], words["activity_kinds"])),
         bar_chart(f"{words['activities']}: {words['by_domain']}", _named(activities["by_domain"], words["domains"])),

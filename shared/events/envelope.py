@@ -8,6 +8,7 @@ event is stored, so it is not part of the stored bytes: readers add it from the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -43,7 +44,9 @@ def _rfc3339_text(value: object) -> object:
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_rfc3339_text), AfterValidator(_aware)]
-Source = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s]+$")]
+# NFC like every other text, so a re-send of the same event in another normal form is the same event.
+Source = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s]+$"),
+                   AfterValidator(lambda value: value if value.isascii() else unicodedata.normalize("NFC", value))]
 CorrelationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
 
 

@@ -22,7 +22,11 @@ def _no_constants(name: str) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse a UTF-8 JSON body; duplicate keys, NaN/Infinity, bad UTF-8 or depth bombs are a 400."""
+    """Parse a UTF-8 JSON body; duplicate keys, NaN/Infinity, bad UTF-8 or depth bombs are a 400.
+
+    A leading byte order mark, which some Windows tools write, is ignored (RFC 8259 allows it).
+    """
+    body = body.removeprefix(b"\xef\xbb\xbf")
     if not body:
         raise ProblemError(400, "the request body is empty; send a JSON document")
     try:

@@ -35,6 +35,12 @@ def test_when_the_body_is_a_bare_scalar_then_it_is_parsed() -> None:
 
 def test_when_the_body_is_empty_then_400() -> None:
     assert "empty" in _rejected(b"").detail
+    assert "empty" in _rejected(b"\xef\xbb\xbf").detail
+
+
+def test_a_leading_byte_order_mark_is_ignored() -> None:
+    # Windows tools (PowerShell's Out-File, Notepad) write one; RFC 8259 lets a parser ignore it.
+    assert parse_json(b'\xef\xbb\xbf{"name": "R\xc4\xabga"}') == {"name": "Rīga"}
 
 
 @pytest.mark.parametrize("body", [b"\xff\xfe{}", b'{"a": "\xc4"}', b'{"a": "\xed\xa0\x80"}'],

@@ -114,6 +114,11 @@ def test_a_reports_month_is_judged_by_the_riga_calendar_however_the_time_is_writ
     assert isinstance(rejection, Rejection) and fields(rejection) == {"data.month"}
 
 
+def test_the_source_is_nfc_normalised_like_every_other_text() -> None:
+    posted = parse_event(envelope(source="mediator-app/Ru\u0304ta"), now=NOW)
+    assert not isinstance(posted, Rejection) and posted[0].source == "mediator-app/Rūta"
+
+
 @pytest.mark.parametrize("time", ["0001-01-01T00:30:00+01:00", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z",
                                   "1999-12-31T23:59:59Z"])
 def test_a_time_before_2000_is_named(time: str) -> None:

@@ -157,8 +157,9 @@ def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int
         urls = _start_servers(settings, stack, console, supervisor, cluster)
         write_runtime_urls(settings.data_dir, {k: v for k, v in urls.items() if k.endswith("_URL")})  # for other commands
         stack.callback(remove_runtime_urls, settings.data_dir)
-        env = {**os.environ, **urls,
-               "TILTS_DATA_DIR": str(settings.data_dir), "TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true"}
+        # Webhooks to this machine are the local default; an operator's explicit false still holds.
+        env = {"TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true", **os.environ, **urls,
+               "TILTS_DATA_DIR": str(settings.data_dir)}
         TokenAuthority.from_settings(settings)  # create the signing key once, before the services race for it
         children = {name: _start_service(spec, settings, env, stack) for name, spec in SERVICES.items()}
         deadline = time.monotonic() + READY_TIMEOUT

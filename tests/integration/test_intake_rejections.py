@@ -11,6 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.observability import metrics
 from tests.support.harness import Harness, event
 from tests.support.world import World, must_post, post
 
@@ -42,6 +43,25 @@ async def test_a_body_that_is_not_json_is_a_400_and_stores_nothing(intake: Harne
         **world.as_mediator, "content-type": "application/json"})
     await _assert_problem(answer, 400)
     assert await _head(intake) == head
+
+
+async def test_events_refused_before_any_decision_are_counted_by_status(intake: Harness, world: World) -> None:
+    # A broken client release sending unreadable or invalid events shows in the metrics.
+    def refused(status: str) -> float:
+        return metrics.EVENTS_REJECTED.labels(status)._value.get()
+
+    before = {status: refused(status) for status in ("400", "401", "415", "422")}
+    json_headers = {**world.as_mediator, "content-type": "application/json"}
+    await _assert_problem(await intake.client.post("/v1/events", content=b"{not json", headers=json_headers), 400)
+    await _assert_problem(await intake.client.post("/v1/events", content=b"{}", headers={
+        "content-type": "application/json"}), 401)
+    await _assert_problem(await intake.client.post("/v1/events", content=b"{}", headers={
+        **world.as_mediator, "content-type": "text/plain"}), 415)
+    await _assert_problem(await intake.client.post("/v1/events", content=b"{}", headers=json_headers), 422)
+    batch = {"events": [{}, {"id": "x"}]}
+    answer = await intake.client.post("/v1/events:batch", content=json.dumps(batch).encode(), headers=json_headers)
+    assert answer.status_code == 200 and answer.json()["rejected"] == 2
+    assert {status: refused(status) - before[status] for status in before} == {"400": 1, "401": 1, "415": 1, "422": 3}
 
 
 async def test_a_body_over_one_mebibyte_is_a_413(intake: Harness, world: World) -> None:

@@ -16,6 +16,7 @@ from shared.auth.tokens import TokenAuthority
 from shared.http.auth import principal_from_header
 from shared.http.json_body import parse_json
 from shared.http.problems import MEDIA_TYPE, ProblemError, problem_body
+from shared.observability import metrics
 from services.intake.application.intake import Created, Duplicate, Intake, Outcome, Unavailable
 from services.intake.application.parsing import parse_event, schema_violation
 from services.intake.domain.rejections import Rejection
@@ -90,6 +91,18 @@ def _unavailable(error: Unavailable) -> ProblemError:
     return ProblemError(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def count_refused(status: int, events: int = 1) -> None:
+    """Count events refused before the intake decided on them (unreadable, unauthenticated,
+    invalid), as `Intake` counts those it refused; 503s are counted where they arise."""
+    if status != 503 and events:
+        metrics.EVENTS_REJECTED.labels(str(status)).inc(events)
+
+
+def _refused(rejection: Rejection) -> Answer:
+    count_refused(rejection.status)
+    return _outcome_answer(rejection)
+
+
 async def write_event(intake: Intake, tokens: TokenAuthority, headers: Mapping[str, str], body: bytes) -> Answer:
     """POST /v1/events."""
     try:
@@ -97,12 +110,13 @@ async def write_event(intake: Intake, tokens: TokenAuthority, headers: Mapping[s
         _media_type(headers, EVENT_MEDIA)
         parsed = parse_event(parse_json(body))
         if isinstance(parsed, Rejection):
-            return _outcome_answer(parsed)
+            return _refused(parsed)
         try:
             return _outcome_answer(await intake.submit(principal, *parsed))
         except Unavailable as error:
             raise _unavailable(error) from error
     except ProblemError as error:
+        count_refused(error.status)
         return _problem_answer(error)
 
 
@@ -122,22 +136,25 @@ async def write_batch(intake: Intake, tokens: TokenAuthority, headers: Mapping[s
         document = parse_json(body)
         if media == BATCH_MEDIA:
             if not isinstance(document, list):
-                return _outcome_answer(schema_violation((("body", f"{BATCH_MEDIA} is a JSON array of events"),)))
+                return _refused(schema_violation((("body", f"{BATCH_MEDIA} is a JSON array of events"),)))
             document = {"events": document}
         if not isinstance(document, dict) or not isinstance(document.get("events"), list):
-            return _outcome_answer(schema_violation((("events", 'send {"events": [...]}'),)))
+            return _refused(schema_violation((("events", 'send {"events": [...]}'),)))
         if extra := sorted(set(document) - {"events"}):
-            return _outcome_answer(schema_violation(
+            return _refused(schema_violation(
                 tuple((key, 'not a batch attribute: send {"events": [...]}') for key in extra)))
         events = document["events"]
         if len(events) > MAX_BATCH:
-            return _outcome_answer(schema_violation(
+            return _refused(schema_violation(
                 (("events", f"at most {MAX_BATCH} events per batch, got {len(events)}"),)))
+        parsed = [parse_event(raw) for raw in events]
+        count_refused(422, sum(isinstance(item, Rejection) for item in parsed))
         try:
-            outcomes = await intake.submit_batch(principal, [parse_event(raw) for raw in events])
+            outcomes = await intake.submit_batch(principal, parsed)
         except Unavailable as error:
             raise _unavailable(error) from error
     except ProblemError as error:
+        count_refused(error.status)
         return _problem_answer(error)
     items = [_batch_item(i, raw, outcome) for i, (raw, outcome) in enumerate(zip(events, outcomes))]
     counts = {status: sum(1 for item in items if item["status"] == status)

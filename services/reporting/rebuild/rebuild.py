@@ -67,7 +67,7 @@ async def _compare(pool: asyncpg.Pool, fresh: str, live_exists: bool, at: int,
     which = await report_set(pool, fresh, at)
     if live_exists:
         which = which.union(await report_set(pool, SCHEMA, at))
-    progress.stage("comparing reports", 2 * which.size)
+    progress.stage("checksumming reports, rebuilt and live", 2 * which.size)
     done = 0
 
     def step() -> None:

@@ -54,8 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrate(connection, SCHEMA, MIGRATIONS)
         # Trusted only while fresh, and well inside JetStream's duplicate window (see known_ids.py).
         stale_after = min(30.0, settings.duplicate_window_seconds / 4)
+        store = AggregateStore(runtime.log)
         known = KnownEventIds(runtime.pool, SCHEMA, stale_after=stale_after,
-                              refresh_seconds=min(1.0, stale_after / 2))
+                              refresh_seconds=min(1.0, stale_after / 2), on_indexed=store.changed)
         index = EventIndex(runtime.pool, known)
         indexer = ProjectionRunner(runtime.nc, runtime.js, runtime.pool, stream=settings.stream_name,
                                    subjects_filter=runtime.subjects.all(), schema=SCHEMA,
@@ -69,7 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shredding = asyncio.create_task(runtime.keys.keep_shredding(), name="key-shredding")
         if notary is not None:
             notary.start()
-        store = AggregateStore(runtime.log)
         app.state.runtime = runtime
         app.state.tokens = runtime.tokens
         app.state.indexer = indexer

@@ -72,6 +72,15 @@ async def test_the_same_id_twice_in_one_batch_is_appended_once(intake: Harness, 
     assert body["results"][2]["problem"]["status"] == 409
 
 
+async def test_the_same_event_twice_in_one_batch_with_its_time_written_another_way_is_a_duplicate(
+        intake: Harness, world: World) -> None:
+    # As a re-send in another request is: 10:00+02:00 and 08:00Z are the same instant.
+    first = {**world.activity(None, "restated", municipality_id=world.municipality), "time": "2020-01-14T10:00:00+02:00"}
+    restated = {**first, "time": "2020-01-14T08:00:00Z"}
+    body = (await _batch(intake, [first, restated], world.as_mediator)).json()
+    assert [r["status"] for r in body["results"]] == ["created", "duplicate"]
+
+
 async def test_a_batch_over_500_events_is_refused_whole(intake: Harness, world: World) -> None:
     events = [world.activity(None, f"many-{n}", municipality_id=world.municipality) for n in range(501)]
     answer = await _batch(intake, events, world.as_mediator)

@@ -1,9 +1,12 @@
 """Aggregate states rebuilt from the log, kept in a bounded in-process cache.
 
-The cache may be stale when another intake process wrote since; that is safe because every
-append is conditional on the aggregate's last sequence (a stale state makes the append fail and
-the state is re-read), and refusals based on a cached reference are re-checked against the log.
-Aggregates that do not exist are never cached, so "not found" is always fresh.
+The cache may be stale when another intake process wrote since. For the aggregate written to
+that is safe: every append is conditional on its last sequence (a stale state makes the append
+fail and the state is re-read). For the aggregates a decision refers to (the family, the case,
+the mediator), the log checks nothing, so a state another process changed is dropped as soon as
+the event index shows the change (`changed`, fed by `known_ids.py`, about a second), and a
+refusal based on a cached reference is re-checked against the log. Aggregates that do not exist
+are never cached, so "not found" is always fresh.
 
 The cache is bounded by the events its states remember, not by how many states it holds: a
 state keeps the id and fingerprint of each of its events (to recognise a re-send), so a bound
@@ -16,11 +19,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from weakref import WeakValueDictionary
 
 from shared.bus.eventlog import EventLog
 from shared.events.base import AggregateRef, EventData
 from shared.events.envelope import StoredEvent
+from services.intake.adapters.holds import Holds, LockTable
 from services.intake.domain.state import AggregateState, apply_stored
 
 
@@ -32,14 +35,18 @@ class AggregateStore:
         self._capacity = capacity  # events remembered by the cached states, all together
         self._weight = 0
         self._cache: OrderedDict[AggregateRef, AggregateState] = OrderedDict()
-        self._locks: WeakValueDictionary[AggregateRef, asyncio.Lock] = WeakValueDictionary()
+        self.locks = LockTable()
 
-    def lock(self, ref: AggregateRef) -> asyncio.Lock:
-        """Serialises this process's own appends to one aggregate (fewer lost races)."""
-        lock = self._locks.get(ref)
-        if lock is None:
-            lock = self._locks[ref] = asyncio.Lock()
-        return lock
+    def holds(self, *, wait: bool = True) -> Holds:
+        """Holds for one request: its targets alone, what its decisions rest on shared (holds.py)."""
+        return self.locks.holds(wait=wait)
+
+    def changed(self, ref: AggregateRef, sequence: int) -> None:
+        """The log has an event of `ref` at `sequence` (another process may have written it):
+        a cached state that has not seen it is dropped, and read again when next needed."""
+        state = self._cache.get(ref)
+        if state is not None and state.last_sequence < sequence:
+            self.forget(ref)
 
     def cached(self, ref: AggregateRef) -> AggregateState | None:
         state = self._cache.get(ref)
@@ -95,7 +102,9 @@ class AggregateStore:
         return new_state
 
     def forget(self, ref: AggregateRef) -> None:
-        self._cache.pop(ref, None)
+        state = self._cache.pop(ref, None)
+        if state is not None:
+            self._weight -= _weight(state)
 
 
 def _weight(state: AggregateState) -> int:

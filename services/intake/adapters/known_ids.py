@@ -6,6 +6,9 @@ PostgreSQL round trip per event to learn so cost about a tenth of the intake's C
 answers "certainly not indexed" from memory; only a "maybe" (an indexed id, or a false positive
 about once in a thousand) is looked up in PostgreSQL, as before.
 
+The same refresh tells the aggregate cache which aggregates gained events (`on_indexed`), so a
+state another intake process changed is not decided on for more than about a second.
+
 The filter is loaded from the index and then follows it by sequence every `refresh_seconds`. It
 is trusted only while its last refresh is recent: until it is loaded, and whenever PostgreSQL has
 not answered for `stale_after` seconds, every id counts as "maybe", so the check falls back to
@@ -25,6 +28,7 @@ import structlog
 from rbloom import Bloom
 
 from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
+from shared.events.base import AggregateRef
 
 log = structlog.get_logger(__name__)
 
@@ -36,8 +40,10 @@ class KnownEventIds:
     """A Bloom filter of the event index's ids, refreshed from PostgreSQL."""
 
     def __init__(self, pool: asyncpg.Pool, schema: str, *, refresh_seconds: float = 1.0,
-                 stale_after: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 stale_after: float = 30.0, clock: Callable[[], float] = time.monotonic,
+                 on_indexed: Callable[[AggregateRef, int], None] | None = None) -> None:
         self._pool = pool
+        self._on_indexed = on_indexed  # told of each event indexed since the filter was loaded
         self._table = f'"{schema}".events'
         self._refresh_seconds = refresh_seconds
         self._stale_after = stale_after
@@ -67,16 +73,19 @@ class KnownEventIds:
 
     async def refresh(self) -> None:
         """Take in what the index gained since the last refresh (the whole index the first time)."""
+        told_since = self._last_sequence if self._bloom is not None else None  # the first load tells nothing
         if self._bloom is None:
             self._capacity = max(MIN_CAPACITY, 2 * await self._pool.fetchval(f"SELECT count(*) FROM {self._table}"))
             self._bloom, self._count, self._last_sequence = Bloom(self._capacity, FALSE_POSITIVE_RATE), 0, 0
         async with self._pool.acquire() as connection, connection.transaction(readonly=True):
             async for row in connection.cursor(
-                    f"SELECT event_id, sequence FROM {self._table} WHERE sequence > $1 ORDER BY sequence",
-                    self._last_sequence, prefetch=10_000):
+                    f"SELECT event_id, sequence, aggregate_type, aggregate_id FROM {self._table} "
+                    "WHERE sequence > $1 ORDER BY sequence", self._last_sequence, prefetch=10_000):
                 self._bloom.add(row["event_id"])
                 self._count += 1
                 self._last_sequence = row["sequence"]
+                if self._on_indexed is not None and told_since is not None and row["sequence"] > told_since:
+                    self._on_indexed(AggregateRef(row["aggregate_type"], row["aggregate_id"]), row["sequence"])
         self._refreshed_at = self._clock()
         if self._count > self._capacity:  # past its size the false positives climb: start over bigger
             self._bloom = None

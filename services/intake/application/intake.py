@@ -24,6 +24,7 @@ from shared.events.envelope import PostedEvent, StoredEvent, format_time
 from shared.observability import metrics
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import EventIndex, IndexedEvent
+from services.intake.adapters.holds import Busy, Holds
 from services.intake.domain.decide import Accepted, Command, decide, references
 from services.intake.domain.rejections import Rejection, forbidden, wrong_state
 from services.intake.domain.state import AggregateState, Applied, apply_stored
@@ -106,17 +107,23 @@ class Intake:
         """Append one event (or recognise it as already appended)."""
         started = time.perf_counter()
         ref = data.aggregate()
+        holds = self._store.holds()
         try:
-            async with self._store.lock(ref):
-                outcome = await self._submit_locked(principal, posted, data, ref)
+            await holds.alone(ref)
+            outcome = await self._submit_locked(principal, posted, data, ref, holds)
         except (LogUnavailable, *DB_UNAVAILABLE) as error:
             raise self._unavailable(error, [posted]) from error
+        except TimeoutError as error:  # a hold not granted in time: the aggregate is that busy
+            raise Unavailable(f"aggregate {ref.type}/{ref.id} is too busy; try again",
+                              dependency="the intake") from error
+        finally:
+            holds.release()
         self._count(outcome, posted.type)
         metrics.APPEND_SECONDS.observe(time.perf_counter() - started)
         return outcome
 
     async def _submit_locked(self, principal: Principal, posted: PostedEvent, data: EventData,
-                             ref: AggregateRef) -> Outcome:
+                             ref: AggregateRef, holds: Holds) -> Outcome:
         # An aggregate we have not cached is assumed new: most events create one (a cooperation,
         # an activity), and the append is conditional on the aggregate having no events in any
         # municipality, so the log itself confirms the assumption. A refusal based on it is
@@ -125,7 +132,7 @@ class Intake:
         assumed = target is None
         target = target or AggregateState(ref=ref)
         for _ in range(MAX_ATTEMPTS):
-            planned = await self._plan(principal, posted, data, target, {})
+            planned = await self._plan(principal, posted, data, target, {}, holds)
             if not isinstance(planned, Planned):
                 if assumed:
                     assumed, target = False, await self._store.reload(ref)
@@ -184,10 +191,11 @@ class Intake:
         return await fingerprint_of(self._keys, posted.model_copy(update={"time": first}), data) == applied.fingerprint
 
     async def _plan(self, principal: Principal, posted: PostedEvent, data: EventData,
-                    target: AggregateState, pending: dict[AggregateRef, AggregateState],
+                    target: AggregateState, pending: dict[AggregateRef, AggregateState], holds: Holds,
                     indexed: dict[str, IndexedEvent] | None = None) -> Planned | Outcome:
         """Decide on one event against `target` (and `pending` states of this batch).
 
+        What the decision rests on is held shared in `holds` until the request is answered.
         `indexed` holds the batch's ids already looked up in the event index, if any.
         """
         spec = catalogue.spec_for(posted.type)
@@ -199,8 +207,8 @@ class Intake:
         if elsewhere is not None:
             if (elsewhere.aggregate_type, elsewhere.aggregate_id) != (target.ref.type, target.ref.id):
                 return _reused_id(posted.id)
-            return await self._plan(principal, posted, data, await self._store.reload(target.ref), pending)
-        decision = await self._decide(principal, posted, data, target, pending)
+            return await self._plan(principal, posted, data, await self._store.reload(target.ref), pending, holds)
+        decision = await self._decide(principal, posted, data, target, pending, holds)
         if isinstance(decision, Rejection):
             return decision
         try:
@@ -210,18 +218,18 @@ class Intake:
         return self._prepare(principal, posted, data, spec.schema_version, target, decision, sealed.data,
                              sealed.fingerprint)
 
-    async def _decide(self, principal: Principal, posted: PostedEvent, data: EventData,
-                      target: AggregateState, pending: dict[AggregateRef, AggregateState]) -> Accepted | Rejection:
-        refs = await self._load_references(principal, data, target, pending, fresh=False)
+    async def _decide(self, principal: Principal, posted: PostedEvent, data: EventData, target: AggregateState,
+                      pending: dict[AggregateRef, AggregateState], holds: Holds) -> Accepted | Rejection:
+        refs = await self._load_references(principal, data, target, pending, holds, fresh=False)
         decision = decide(Command(principal, data, target, refs, posted.expectedversion))
         if isinstance(decision, Rejection) and decision.kind != "version-conflict" and refs:
             # A refusal may rest on a cached reference another intake process has since changed.
-            refs = await self._load_references(principal, data, target, pending, fresh=True)
+            refs = await self._load_references(principal, data, target, pending, holds, fresh=True)
             decision = decide(Command(principal, data, target, refs, posted.expectedversion))
         return decision
 
     async def _load_references(self, principal: Principal, data: EventData, target: AggregateState,
-                               pending: dict[AggregateRef, AggregateState], *, fresh: bool
+                               pending: dict[AggregateRef, AggregateState], holds: Holds, *, fresh: bool
                                ) -> dict[AggregateRef, AggregateState]:
         loaded: dict[AggregateRef, AggregateState] = {}
         while True:
@@ -229,6 +237,7 @@ class Intake:
             if not wanted:
                 return loaded
             for ref in wanted:
+                await holds.share(ref)  # before reading it: a write to it in flight lands first
                 if ref in pending:
                     loaded[ref] = pending[ref]
                 else:
@@ -256,61 +265,82 @@ class Intake:
         """Append many events in order, each decided as if the earlier ones were already stored.
 
         The accepted events go to the log as one atomic batch (one fsync for all of them). If
-        that fails because another writer moved one of the aggregates, each event is submitted
-        on its own, in order, so one bad or conflicting event never blocks the rest.
+        that fails because another writer moved one of the aggregates, or another request holds
+        one of them (holds.py), each event is submitted on its own, in order, so one bad or
+        conflicting event never blocks the rest.
         """
         results: list[Outcome | None] = [None] * len(items)
-        planned: list[tuple[int, Planned]] = []
         first_of: dict[str, int] = {}   # event id -> index of its first occurrence in this batch
         repeats: dict[int, int] = {}    # index of a repeated id -> index of the first occurrence
+        for index, item in enumerate(items):
+            if isinstance(item, Rejection):
+                results[index] = item
+            elif item[0].id in first_of:
+                repeats[index] = first_of[item[0].id]
+            else:
+                first_of[item[0].id] = index
+        firsts = [(index, item) for index, item in enumerate(items)
+                  if not isinstance(item, Rejection) and first_of[item[0].id] == index]
+        holds = self._store.holds(wait=False)
+        try:
+            one_by_one = await self._batch_held(principal, firsts, results, holds)
+        except (LogUnavailable, *DB_UNAVAILABLE) as error:
+            raise self._unavailable(error, [i[0] for i in items if not isinstance(i, Rejection)]) from error
+        finally:
+            holds.release()
+        for index, posted, data in one_by_one:
+            try:
+                results[index] = await self.submit(principal, posted, data)
+            except Unavailable as unavailable:
+                results[index] = Rejection(503, "unavailable", "Service unavailable", str(unavailable))
+        for index, first in repeats.items():
+            results[index] = await self._repeat(principal, items[index], results[first])
+        final = [r for r in results if r is not None]
+        counted = {index for index, _, _ in one_by_one}  # submit() counted those
+        for index, (item, outcome) in enumerate(zip(items, final)):
+            if not isinstance(item, Rejection) and index not in counted:
+                self._count(outcome, item[0].type)
+        return final
+
+    async def _batch_held(self, principal: Principal, firsts: list[tuple[int, tuple[PostedEvent, EventData]]],
+                          results: list[Outcome | None], holds: Holds) -> list[tuple[int, PostedEvent, EventData]]:
+        """Plan and append the batch's events under `holds`; what is left to go one by one."""
+        planned: list[tuple[int, Planned]] = []
         pending: dict[AggregateRef, AggregateState] = {}
         try:
-            indexed = await self._index.earlier_uses([i[0].id for i in items if not isinstance(i, Rejection)])
-            for index, item in enumerate(items):
-                if isinstance(item, Rejection):
-                    results[index] = item
-                    continue
-                posted, data = item
-                if posted.id in first_of:
-                    repeats[index] = first_of[posted.id]
-                    continue
-                first_of[posted.id] = index
+            for ref in sorted({data.aggregate() for _, (_, data) in firsts}, key=lambda r: (r.type, r.id)):
+                await holds.alone(ref)
+            indexed = await self._index.earlier_uses([posted.id for _, (posted, _) in firsts])
+            for index, (posted, data) in firsts:
                 ref = data.aggregate()
                 target = pending.get(ref) or self._store.cached(ref)
                 assumed = target is None  # as in submit(): the atomic append confirms it is new
                 outcome = await self._plan(principal, posted, data, target or AggregateState(ref=ref),
-                                           pending, indexed)
+                                           pending, holds, indexed)
                 if assumed and not isinstance(outcome, Planned):
                     target = await self._store.reload(ref)
-                    outcome = await self._plan(principal, posted, data, target, pending, indexed)
+                    outcome = await self._plan(principal, posted, data, target, pending, holds, indexed)
                 if isinstance(outcome, Planned):
                     planned.append((index, outcome))
                     pending[ref] = apply_stored(outcome.target, outcome.stored, outcome.append.subject, data)
                 else:
                     results[index] = outcome
-            await self._commit_batch(principal, planned, results)
-        except (LogUnavailable, *DB_UNAVAILABLE) as error:
-            raise self._unavailable(error, [i[0] for i in items if not isinstance(i, Rejection)]) from error
-        for index, first in repeats.items():
-            results[index] = await self._repeat(items[index], items[first], results[first])
-        final = [r for r in results if r is not None]
-        for item, outcome in zip(items, final):
-            if not isinstance(item, Rejection):
-                self._count(outcome, item[0].type)
-        return final
+        except Busy as busy:
+            log.info("batch.one_by_one", reason=f"{busy} is held by another request", events=len(firsts))
+            for index, _ in firsts:
+                results[index] = None
+            return [(index, posted, data) for index, (posted, data) in firsts]
+        if await self._commit_batch(planned, results):
+            return []
+        return [(index, p.posted, p.data) for index, p in planned]
 
-    async def _commit_batch(self, principal: Principal, planned: list[tuple[int, Planned]],
-                            results: list[Outcome | None]) -> None:
+    async def _commit_batch(self, planned: list[tuple[int, Planned]], results: list[Outcome | None]) -> bool:
+        """Append the planned events as one atomic batch; False if they must go one by one."""
         try:
             sequences = await self._log.append_atomic([p.append for _, p in planned])
         except (WrongLastSequence, AppendRejected) as error:
             log.info("batch.fallback_to_single", reason=str(error), events=len(planned))
-            for index, p in planned:
-                try:
-                    results[index] = await self.submit(principal, p.posted, p.data)
-                except Unavailable as unavailable:
-                    results[index] = Rejection(503, "unavailable", "Service unavailable", str(unavailable))
-            return
+            return False
         latest: dict[AggregateRef, AggregateState] = {}
         for (index, p), sequence in zip(planned, sequences):
             # The first event of each aggregate was planned on its real state; later ones on a
@@ -318,18 +348,21 @@ class Intake:
             base = latest.get(p.target.ref, p.target)
             latest[p.target.ref] = await self._appended(replace(p, target=base), sequence)
             results[index] = Created(p.posted.id, sequence, p.stored.version)
+        return True
 
-    async def _repeat(self, item: tuple[PostedEvent, EventData] | Rejection,
-                      first: tuple[PostedEvent, EventData] | Rejection, first_outcome: Outcome | None) -> Outcome:
-        """The answer to an id that occurs twice in one batch."""
-        if isinstance(item, Rejection) or isinstance(first, Rejection):
-            return item if isinstance(item, Rejection) else _reused_id(item[0].id)
+    async def _repeat(self, principal: Principal, item: tuple[PostedEvent, EventData] | Rejection,
+                      first_outcome: Outcome | None) -> Outcome:
+        """The answer to an id that occurs twice in one batch: as a re-send in another request
+        would get (the same event, even with its time written another way, is a duplicate)."""
+        if isinstance(item, Rejection):
+            return item
         if isinstance(first_outcome, Rejection) or first_outcome is None:
             return first_outcome or _reused_id(item[0].id)
-        same = (await fingerprint_of(self._keys, *item)) == (await fingerprint_of(self._keys, *first))
-        if not same:
-            return _reused_id(item[0].id)
-        return Duplicate(first_outcome.id, first_outcome.sequence, first_outcome.version)
+        posted, data = item
+        target = await self._store.load(data.aggregate())
+        if posted.id not in target.applied:
+            return _reused_id(posted.id)
+        return await self._duplicate(principal, posted, data, target)
 
     async def _appended(self, planned: Planned, sequence: int) -> AggregateState:
         """Bookkeeping after the log acknowledged an append."""

@@ -1,0 +1,138 @@
+"""Holds on aggregates while this process decides and appends: a write to an aggregate holds it
+alone; a decision that rests on another aggregate's state (the family is not erased, the case is
+open, the mediator works in this municipality) holds that one shared.
+
+Every append is conditional on its own aggregate only, so the log cannot tell that an activity
+was decided on a family that another request was erasing at that moment. Within one process,
+these holds make the two wait for each other: the erasure waits for appends decided on the
+family as it was, and decisions wait for the erasure and then see it. (Across processes, a
+cached reference is dropped once the event index shows that it changed: see `known_ids.py`.)
+
+Deadlocks cannot form: a single write takes its own aggregate first, holding nothing, and then
+shares what it refers to, and references only point down one way (an activity to its case, a
+case to its family, a family to its municipality, never back). A batch never waits while it
+holds anything: it takes what it can at once, or lets go and goes one event at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from weakref import WeakValueDictionary
+
+from shared.events.base import AggregateRef
+
+
+class Busy(Exception):
+    """A batch could not take a hold at once (another request holds the aggregate)."""
+
+
+class SharedLock:
+    """Held by one writer alone or by many sharing readers; waiters are served in turn."""
+
+    def __init__(self) -> None:
+        self._readers = 0
+        self._writer = False
+        self._waiting: deque[tuple[bool, asyncio.Future[None]]] = deque()
+
+    def _free_for(self, exclusive: bool) -> bool:
+        return not self._writer and (not exclusive or self._readers == 0)
+
+    def _take(self, exclusive: bool) -> None:
+        if exclusive:
+            self._writer = True
+        else:
+            self._readers += 1
+
+    def try_acquire(self, exclusive: bool) -> bool:
+        if self._waiting or not self._free_for(exclusive):
+            return False
+        self._take(exclusive)
+        return True
+
+    async def acquire(self, exclusive: bool) -> None:
+        if self.try_acquire(exclusive):
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((exclusive, granted))
+        try:
+            await granted
+        except BaseException:
+            if granted.done() and not granted.cancelled():
+                self.release(exclusive)  # granted just as the waiter gave up
+            else:
+                granted.cancel()
+                self._wake()
+            raise
+
+    def release(self, exclusive: bool) -> None:
+        if exclusive:
+            self._writer = False
+        else:
+            self._readers -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiting:
+            exclusive, granted = self._waiting[0]
+            if granted.done():
+                self._waiting.popleft()
+                continue
+            if not self._free_for(exclusive):
+                return
+            self._waiting.popleft()
+            self._take(exclusive)
+            granted.set_result(None)
+
+
+class Holds:
+    """The holds one request has taken, released together when it is answered.
+
+    `wait=False` (batches): a hold that cannot be taken at once raises Busy. Sharing what the
+    request already holds (its own targets, held alone) changes nothing.
+    """
+
+    def __init__(self, locks: LockTable, *, wait: bool, timeout: float = 30.0) -> None:
+        self._locks, self._wait, self._timeout = locks, wait, timeout
+        self._held: dict[AggregateRef, tuple[SharedLock, bool]] = {}
+
+    async def alone(self, ref: AggregateRef) -> None:
+        """Hold `ref` alone (a target of this request)."""
+        await self._take(ref, exclusive=True)
+
+    async def share(self, ref: AggregateRef) -> None:
+        """Hold `ref` shared (a reference this request's decision rests on)."""
+        if ref not in self._held:
+            await self._take(ref, exclusive=False)
+
+    async def _take(self, ref: AggregateRef, *, exclusive: bool) -> None:
+        lock = self._locks.lock(ref)
+        if not self._wait:
+            if not lock.try_acquire(exclusive):
+                raise Busy(f"{ref.type}/{ref.id}")
+        else:
+            async with asyncio.timeout(self._timeout):
+                await lock.acquire(exclusive)
+        self._held[ref] = (lock, exclusive)
+
+    def release(self) -> None:
+        for lock, exclusive in self._held.values():
+            lock.release(exclusive)
+        self._held.clear()
+
+
+class LockTable:
+    """One SharedLock per aggregate in use; a lock no one holds or waits for is dropped."""
+
+    def __init__(self) -> None:
+        self._locks: WeakValueDictionary[AggregateRef, SharedLock] = WeakValueDictionary()
+
+    def lock(self, ref: AggregateRef) -> SharedLock:
+        lock = self._locks.get(ref)
+        if lock is None:
+            lock = self._locks[ref] = SharedLock()
+        return lock
+
+    def holds(self, *, wait: bool) -> Holds:
+        """A new set of holds for one request."""
+        return Holds(self, wait=wait)

@@ -68,6 +68,9 @@ def token_create(
         raise typer.BadParameter("a municipality id cannot be empty", param_hint="--municipality")
     if role is Role.INSTITUTION and not institution:
         raise typer.BadParameter("an institution token needs --institution", param_hint="--institution")
+    if role is Role.COORDINATOR and not municipality:
+        # A coordinator sees and writes only in the token's municipalities: without one, nothing.
+        raise typer.BadParameter("a coordinator token needs --municipality (repeatable)", param_hint="--municipality")
     settings = settings_for(data_dir)
     fresh_key = not signing_key_path(settings).exists()
     authority = TokenAuthority.from_settings(settings)

@@ -295,6 +295,8 @@ EXTREME_READS = [
     ("reporting", "/v1/reports/summary", {"from": "0001-01-01", "to": "9999-12-31"}, 422, "query.from"),
     ("reporting", "/v1/audit/events", {"from_time": "9999-12-31"}, 422, "query.from_time"),
     ("reporting", "/v1/audit/events", {"from_sequence": "9" * 30}, 422, "query.from_sequence"),
+    ("reporting", "/v1/audit/events", {"from_time": "2020-02-01", "to_time": "2020-01-31"}, 422, "query.to_time"),
+    ("reporting", "/v1/audit/events", {"from_sequence": "10", "to_sequence": "9"}, 422, "query.to_sequence"),
     ("notifications", "/v1/deliveries", {"cursor": "9" * 30}, 422, "query.cursor"),
     ("notifications", "/v1/deliveries", {"cursor": "\u0661\u0662"}, 422, "query.cursor"),  # Arabic-Indic digits
     ("notifications", "/v1/deliveries", {"limit": "9" * 30}, 422, "query.limit"),

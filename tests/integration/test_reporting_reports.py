@@ -202,3 +202,29 @@ async def test_the_live_summary_from_monthly_tallies_equals_counting_the_facts(
     places = [Place(m, m) for m in sorted(counted.municipalities() | live.municipalities())]
     assert by_municipality(live, places, {}) == by_municipality(counted, places, {})
     assert by_municipality(live, places, {})["total"]["families_supported"] > 0
+
+
+async def test_an_activity_id_used_on_two_cases_is_counted_alike_by_every_report(
+        world: World, reporting: Harness) -> None:
+    # Activity and outcome ids are unique within a case, not across cases: every report over the
+    # same events counts each of them, and each case's timeline shows its own.
+    family = await world.family("same-ids")
+    cases = [await world.case(family, f"same-ids-{n}") for n in range(2)]
+    when = {"time": "2020-01-10T10:00:00+02:00"}
+    for case_id in cases:
+        await post_as(world, world.as_mediator, "tilts.activity.recorded", {
+            "activity_id": world.id("visit"), "kind": "home_visit", "domain": "education", "case_id": case_id}, **when)
+        last = await post_as(world, world.as_mediator, "tilts.outcome.recorded", {
+            "outcome_id": world.id("enrolled"), "case_id": case_id, "kind": "school_enrolled"}, **when)
+    place = {"municipality_id": world.municipality}
+    whole = await read_json(reporting, "/v1/reports/summary", world.admin, after=last,
+                            **{"from": "2020-01-01", "to": "2020-01-31"}, **place)
+    part = await read_json(reporting, "/v1/reports/summary", world.admin, after=last,
+                           **{"from": "2020-01-02", "to": "2020-01-31"}, **place)
+    monthly = await read_json(reporting, "/v1/reports/monthly", world.as_mediator, after=last,
+                              mediator_id=world.mediator, month="2020-01")
+    for report in (whole["total"], part["total"], monthly):
+        assert (report["activities"]["total"], report["outcomes"]["total"]) == (2, 2)
+    for case_id in cases:
+        case_file = await read_json(reporting, f"/v1/cases/{case_id}", world.as_mediator, after=last)
+        assert world.id("visit") in [e.get("activity_id") for e in case_file["timeline"]]

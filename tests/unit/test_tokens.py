@@ -229,6 +229,9 @@ def test_tilts_token_create_refuses_a_blank_subject(tmp_path) -> None:
     no_place = CliRunner().invoke(app, ["token", "create", "--role", "coordinator", "--subject", "c1",
                                         "--municipality", "", "--data-dir", str(tmp_path)])
     assert no_place.exit_code == 2 and "municipality" in no_place.output
+    nowhere = CliRunner().invoke(app, ["token", "create", "--role", "coordinator", "--subject", "c1",
+                                       "--data-dir", str(tmp_path)])
+    assert nowhere.exit_code == 2 and "coordinator" in nowhere.output
 
 
 def test_tilts_token_create_says_when_it_had_to_make_a_new_signing_key(tmp_path) -> None:

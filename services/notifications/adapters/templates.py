@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from shared.words import DOMAINS, latvian_count
 from services.notifications.domain import wording
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -22,7 +23,8 @@ _ANSWER_SUBJECT = ("Atbilde reģistrēta", "An answer was recorded")
 def _environment(html: bool) -> Environment:
     environment = Environment(loader=FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
                               autoescape=select_autoescape(["html"]) if html else False)
-    environment.globals.update(riga_time=wording.riga_time, words=wording.words, DOMAINS=wording.DOMAINS,
+    environment.globals.update(riga_time=wording.riga_time, words=wording.words, latvian_count=latvian_count,
+                               DOMAINS=DOMAINS,
                                CHANNELS=wording.CHANNELS, STATES=wording.STATES, ACTIONS=wording.ACTIONS)
     return environment
 
@@ -37,7 +39,8 @@ class Templates:
     def email(self, items: list[dict[str, Any]]) -> tuple[str, str]:
         """(subject, text): Latvian first, English below; several items make a digest."""
         if len(items) > 1:
-            lv, en = f"{len(items)} paziņojumi par jūsu iestādi", f"{len(items)} notices about your institution"
+            lv = f"{latvian_count(len(items), 'paziņojums', 'paziņojumi')} par jūsu iestādi"
+            en = f"{len(items)} notices about your institution"
         else:
             lv, en = _SUBJECTS.get(items[0]["type"], _ANSWER_SUBJECT)
         return f"Tilts: {lv} / {en}", self._email.render(items=items)

@@ -6,12 +6,6 @@ from datetime import datetime
 
 from shared.riga import RIGA
 
-DOMAINS = {
-    "education": ("izglītība", "education"), "social": ("sociālie jautājumi", "social matters"),
-    "health": ("veselības aprūpe", "health care"), "employment": ("nodarbinātība", "employment"),
-    "housing": ("mājoklis", "housing"), "legal": ("tiesības", "legal rights"),
-    "documents": ("dokumenti", "documents"), "community": ("kopiena un kultūra", "community and culture"),
-}
 CHANNELS = {
     "meeting": ("tikšanās", "meeting"), "phone": ("telefona saruna", "phone call"), "email": ("e-pasts", "email"),
     "joint_visit": ("kopīgs apmeklējums", "joint visit"),

@@ -43,6 +43,9 @@ async def get_events(request: Request,
                      principal: Principal = CALLER) -> StreamingResponse:
     if principal.role not in (Role.AUDITOR, Role.ADMIN):
         raise NotAllowed("only auditors and admins replay the log")
+    times = params.window(from_time, to_time, names=("from_time", "to_time"))
+    if from_sequence is not None and to_sequence is not None and to_sequence < from_sequence:
+        raise BadQuery("to_sequence", "must not be before from_sequence")
     types = frozenset(type) if type else None
     if types and (unknown := unknown_types(types)):
         raise BadQuery("type", f"not an event type of the catalogue: {', '.join(u[:128] for u in unknown)}")
@@ -56,8 +59,7 @@ async def get_events(request: Request,
     # The replay ends where the log ended when it began: that is the answer's as-of sequence.
     as_of = head if last is None else min(last, head)
     events = replay(runtime.log, stream=runtime.settings.stream_name, from_sequence=first, to_sequence=as_of,
-                    from_time=params.bound("from_time", from_time, upper=False),
-                    to_time=params.bound("to_time", to_time, upper=True), types=types)
+                    from_time=times["since"], to_time=times["before"], types=types)
 
     async def lines() -> AsyncIterator[bytes]:
         try:

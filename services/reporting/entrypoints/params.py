@@ -61,11 +61,13 @@ def bound(name: str, value: str | None, *, upper: bool) -> datetime | None:
                              f"{YEARS.start}-{YEARS.stop - 1}") from None
 
 
-def window(first: str | None, last: str | None) -> dict[str, datetime | None]:
-    """`since` and `before` (exclusive) from the `from` and `to` bounds; `to` may not be before `from`."""
-    since, before = bound("from", first, upper=False), bound("to", last, upper=True)
+def window(first: str | None, last: str | None, *, names: tuple[str, str] = ("from", "to")
+           ) -> dict[str, datetime | None]:
+    """`since` and `before` (exclusive) from the `from` and `to` bounds (their query parameters
+    are `names`); `to` may not be before `from`."""
+    since, before = bound(names[0], first, upper=False), bound(names[1], last, upper=True)
     if since is not None and before is not None and before <= since:
-        raise BadQuery("to", "must not be before from")
+        raise BadQuery(names[1], f"must not be before {names[0]}")
     return {"since": since, "before": before}
 
 

@@ -321,6 +321,17 @@ MIGRATIONS = [
     # for erasures projected before this migration, until `tilts rebuild reporting`.
     Migration(9, "when an erasure was received", """
         ALTER TABLE {schema}.families ADD COLUMN erasure_recorded_at timestamptz"""),
+    # An activity or outcome id is unique within its case (the intake checks), not across cases:
+    # keyed by it, the second case's row was dropped while the monthly tallies counted both, so
+    # reports over the same events disagreed. One row per event. Rows dropped before this
+    # migration come back with `tilts rebuild reporting`.
+    Migration(10, "a row per activity and outcome event", """
+        ALTER TABLE {schema}.activities DROP CONSTRAINT activities_pkey;
+        ALTER TABLE {schema}.activities ADD PRIMARY KEY (event_id);
+        CREATE INDEX activities_id ON {schema}.activities (activity_id);
+        ALTER TABLE {schema}.outcomes DROP CONSTRAINT outcomes_pkey;
+        ALTER TABLE {schema}.outcomes ADD PRIMARY KEY (event_id);
+        CREATE INDEX outcomes_id ON {schema}.outcomes (outcome_id)"""),
 ]
 """Applied at start to the live schema, and to a fresh schema by a rebuild."""
 

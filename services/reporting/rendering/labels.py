@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.words import DOMAINS, in_language
+
 LANGUAGES = ("lv", "en")
 
 _LV: dict[str, Any] = {
@@ -30,9 +32,7 @@ _LV: dict[str, Any] = {
                         "next_priorities": "Kas svarīgākais turpmākajā darbā"},
     "statuses": {"draft": "sagatave", "submitted": "iesniegts", "approved": "apstiprināts",
                  "returned": "atgriezts precizēšanai"},
-    "domains": {"education": "izglītība", "social": "sociālie jautājumi", "health": "veselības aprūpe",
-                "employment": "nodarbinātība", "housing": "mājoklis", "legal": "tiesiskie jautājumi",
-                "documents": "dokumenti", "community": "kopiena un kultūra"},
+    "domains": in_language(DOMAINS, "lv"),
     "activity_kinds": {"home_visit": "mājas apmeklējums", "consultation": "konsultācija",
                        "document_assistance": "palīdzība ar dokumentiem", "accompaniment": "pavadīšana",
                        "interpreting": "tulkošana", "information_session": "informatīvs pasākums",
@@ -70,9 +70,7 @@ _EN: dict[str, Any] = {
                         "challenges": "The biggest challenges", "next_priorities": "What matters most next"},
     "statuses": {"draft": "draft", "submitted": "submitted", "approved": "approved",
                  "returned": "returned for changes"},
-    "domains": {"education": "education", "social": "social matters", "health": "health care",
-                "employment": "employment", "housing": "housing", "legal": "legal rights",
-                "documents": "documents", "community": "community and culture"},
+    "domains": in_language(DOMAINS, "en"),
     "activity_kinds": {"home_visit": "home visit", "consultation": "consultation",
                        "document_assistance": "help with documents", "accompaniment": "accompaniment",
                        "interpreting": "interpreting", "information_session": "information session",

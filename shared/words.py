@@ -1,0 +1,22 @@
+"""What people read for the contract's codes, in Latvian and English: one wording for the
+printed reports and for the messages to institutions."""
+
+from __future__ import annotations
+
+DOMAINS: dict[str, tuple[str, str]] = {
+    "education": ("izglītība", "education"), "social": ("sociālie jautājumi", "social matters"),
+    "health": ("veselības aprūpe", "health care"), "employment": ("nodarbinātība", "employment"),
+    "housing": ("mājoklis", "housing"), "legal": ("tiesiskie jautājumi", "legal matters"),
+    "documents": ("dokumenti", "documents"), "community": ("kopiena un kultūra", "community and culture"),
+}
+
+
+def in_language(table: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    """One language's column of a (Latvian, English) table."""
+    column = ("lv", "en").index(lang)
+    return {code: pair[column] for code, pair in table.items()}
+
+
+def latvian_count(count: int, singular: str, plural: str) -> str:
+    """`count` with the Latvian noun form it takes: 1, 21, 101 take the singular; 11 the plural."""
+    return f"{count} {singular if count % 10 == 1 and count % 100 != 11 else plural}"

@@ -76,3 +76,17 @@ async def test_a_hold_not_granted_in_time_gives_up() -> None:
         await patient.share(FAMILY)
     first.release()
     assert table.lock(FAMILY).try_acquire(True)
+
+
+async def test_locks_no_one_holds_or_waits_for_are_dropped() -> None:
+    table = LockTable()
+    writer, batch = table.holds(wait=True), table.holds(wait=False)
+    await writer.alone(FAMILY)
+    with pytest.raises(Busy):
+        await batch.share(FAMILY)
+    waiter = Holds(table, wait=True, timeout=0.05)
+    with pytest.raises(TimeoutError):
+        await waiter.share(FAMILY)
+    assert len(table) == 1
+    writer.release()
+    assert len(table) == 0

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from weakref import WeakValueDictionary
 
 from shared.events.base import AggregateRef
 
@@ -62,8 +61,14 @@ class SharedLock:
                 self.release(exclusive)  # granted just as the waiter gave up
             else:
                 granted.cancel()
+                self._waiting.remove((exclusive, granted))
                 self._wake()
             raise
+
+    @property
+    def idle(self) -> bool:
+        """No one holds it and no one waits for it."""
+        return not self._writer and self._readers == 0 and not self._waiting
 
     def release(self, exclusive: bool) -> None:
         if exclusive:
@@ -107,17 +112,22 @@ class Holds:
 
     async def _take(self, ref: AggregateRef, *, exclusive: bool) -> None:
         lock = self._locks.lock(ref)
-        if not self._wait:
-            if not lock.try_acquire(exclusive):
+        if not lock.try_acquire(exclusive):  # the usual case takes no timer
+            if not self._wait:
+                self._locks.drop_if_idle(ref, lock)
                 raise Busy(f"{ref.type}/{ref.id}")
-        else:
-            async with asyncio.timeout(self._timeout):
-                await lock.acquire(exclusive)
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await lock.acquire(exclusive)
+            except BaseException:
+                self._locks.drop_if_idle(ref, lock)
+                raise
         self._held[ref] = (lock, exclusive)
 
     def release(self) -> None:
-        for lock, exclusive in self._held.values():
+        for ref, (lock, exclusive) in self._held.items():
             lock.release(exclusive)
+            self._locks.drop_if_idle(ref, lock)
         self._held.clear()
 
 
@@ -125,7 +135,14 @@ class LockTable:
     """One SharedLock per aggregate in use; a lock no one holds or waits for is dropped."""
 
     def __init__(self) -> None:
-        self._locks: WeakValueDictionary[AggregateRef, SharedLock] = WeakValueDictionary()
+        self._locks: dict[AggregateRef, SharedLock] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    def drop_if_idle(self, ref: AggregateRef, lock: SharedLock) -> None:
+        if lock.idle and self._locks.get(ref) is lock:
+            del self._locks[ref]
 
     def lock(self, ref: AggregateRef) -> SharedLock:
         lock = self._locks.get(ref)

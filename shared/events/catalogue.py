@@ -12,6 +12,7 @@ from typing import Any
 from shared.events.base import EventData
 from shared.events.case import CaseClosed, CaseOpened
 from shared.events.evaluation import EvaluationSubmitted
+from shared.events.fields import STORED
 from shared.events.family import (ConsentWithdrawn, FamilyErased, FamilyRegistered,
                                   FamilyRegisteredStored, PersonAdded, PersonAddedStored)
 from shared.events.institution import ContactAdded, InstitutionRegistered
@@ -134,4 +135,4 @@ def parse_stored_data(event_type: str, data: Any, schema_version: int) -> EventD
         if not isinstance(data, dict):
             raise UnsupportedSchemaVersion(f"{event_type} v{schema_version} data is not an object")
         data = upcast(event_type, schema_version, data)
-    return spec.stored_model.model_validate(data)
+    return spec.stored_model.model_validate(data, context=STORED)

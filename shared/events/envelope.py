@@ -8,19 +8,19 @@ event is stored, so it is not part of the stored bytes: readers add it from the 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shared.canonical import canonical_json, sha256_hex
+from shared.riga import RIGA
 
 from .fields import Id
 
 GENESIS_HASH = "0" * 64
 MAX_FUTURE_SKEW = timedelta(minutes=5)
-EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # as for consent dates and report months
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=RIGA)  # as for consent dates and report months
 
 
 def _aware(value: datetime) -> datetime:
@@ -29,7 +29,7 @@ def _aware(value: datetime) -> datetime:
     if value < EARLIEST_TIME:
         # A phone whose clock was reset (1970) or a typo (0001): no report could ever count it,
         # and times at the edge of what a datetime holds cannot even be turned into Riga time.
-        raise ValueError(f"time must be {EARLIEST_TIME:%Y-%m-%d} or later")
+        raise ValueError(f"time must be {EARLIEST_TIME:%Y-%m-%d} (Riga time) or later")
     return value
 
 
@@ -44,9 +44,7 @@ def _rfc3339_text(value: object) -> object:
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_rfc3339_text), AfterValidator(_aware)]
-# NFC like every other text, so a re-send of the same event in another normal form is the same event.
-Source = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s]+$"),
-                   AfterValidator(lambda value: value if value.isascii() else unicodedata.normalize("NFC", value))]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s]+$")]
 CorrelationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
 
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic import (AfterValidator, BeforeValidator, Field, Strict, StrictInt, StrictStr,
+from pydantic import (AfterValidator, BeforeValidator, Field, Strict, StrictInt, StrictStr, ValidationInfo,
                       WithJsonSchema)
 from pydantic_core import PydanticCustomError
 
@@ -84,8 +84,9 @@ def strip_invisible(value: str) -> str:
 def clean_text(value: str, max_length: int, *, multiline: bool) -> str:
     """NFC-normalise and strip `value`, rejecting bad characters, blanks and overlong text.
 
-    A text that shows nothing (only whitespace and zero-width characters) is blank, and invisible
-    characters around a text are stripped, so "Bāriņtiesa\u200b" is "Bāriņtiesa".
+    A text that shows nothing (only whitespace and zero-width characters) is blank. Zero-width
+    characters around a visible text are kept: stripping them would make an event stored before
+    this rule a different event when its phone re-sends it.
     """
     if not value.isascii():
         if _SURROGATES.search(value):
@@ -99,7 +100,7 @@ def clean_text(value: str, max_length: int, *, multiline: bool) -> str:
     if multiline:
         # Textareas and Windows clients send CRLF; store one line-break convention.
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    text = strip_invisible(value if value.isascii() else unicodedata.normalize("NFC", value))
+    text = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
     if multiline and _CONTROL_MULTILINE.search(text):
         raise PydanticCustomError(
             "text_control_character",
@@ -108,7 +109,7 @@ def clean_text(value: str, max_length: int, *, multiline: bool) -> str:
         raise PydanticCustomError(
             "text_control_character",
             "Text must be a single line without control characters")
-    if not text:
+    if not strip_invisible(text):
         raise PydanticCustomError("string_too_short", "Text must not be empty or only invisible characters",
                                   {"min_length": 1})
     if len(text) > max_length:
@@ -118,16 +119,30 @@ def clean_text(value: str, max_length: int, *, multiline: bool) -> str:
     return text
 
 
-def _required(max_length: int, multiline: bool) -> Callable[[str], str]:
-    def validate(value: str) -> str:
+STORED = {"stored": True}
+"""Validation context for data read from the log: its texts were cleaned when they were posted,
+under the rules of that day, and are read back as they were stored (a rule added later must not
+make the log unreadable)."""
+
+
+def _is_stored(info: ValidationInfo) -> bool:
+    return bool(info.context) and info.context.get("stored", False)
+
+
+def _required(max_length: int, multiline: bool) -> Callable[[str, ValidationInfo], str]:
+    def validate(value: str, info: ValidationInfo) -> str:
+        if _is_stored(info):
+            return value
         return clean_text(value, max_length, multiline=multiline)
     return validate
 
 
-def _optional(max_length: int, multiline: bool) -> Callable[[str | None], str | None]:
-    def validate(value: str | None) -> str | None:
+def _optional(max_length: int, multiline: bool) -> Callable[[str | None, ValidationInfo], str | None]:
+    def validate(value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or _is_stored(info):
+            return value
         # A blank optional text (an empty form field) means "not given".
-        if value is None or not strip_invisible(value):
+        if not strip_invisible(value):
             return None
         return clean_text(value, max_length, multiline=multiline)
     return validate

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.intake.adapters.holds import Busy, Holds, LockTable, SharedLock
+from services.intake.adapters.holds import Busy, Holds, HoldTimeout, LockTable, SharedLock
 from shared.events.base import AggregateRef
 
 FAMILY = AggregateRef("family", "f1")
@@ -72,7 +72,7 @@ async def test_a_hold_not_granted_in_time_gives_up() -> None:
     first = table.holds(wait=True)
     await first.alone(FAMILY)
     patient = Holds(table, wait=True, timeout=0.05)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(HoldTimeout):
         await patient.share(FAMILY)
     first.release()
     assert table.lock(FAMILY).try_acquire(True)
@@ -85,7 +85,7 @@ async def test_locks_no_one_holds_or_waits_for_are_dropped() -> None:
     with pytest.raises(Busy):
         await batch.share(FAMILY)
     waiter = Holds(table, wait=True, timeout=0.05)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(HoldTimeout):
         await waiter.share(FAMILY)
     assert len(table) == 1
     writer.release()

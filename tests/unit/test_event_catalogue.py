@@ -358,7 +358,8 @@ def test_upcasting_applies_the_whole_chain_of_upcasters() -> None:
 @pytest.mark.usefixtures("thing_v3")
 def test_stored_data_of_an_old_version_is_upcast_before_validation() -> None:
     model = parse_stored_data(TEST_TYPE, {"thing_id": "t1", "name": " Lieta "}, 1)
-    assert model == ThingV3(thing_id="t1", title="Lieta", count=0)
+    assert isinstance(model, ThingV3)
+    assert (model.thing_id, model.title, model.count) == ("t1", " Lieta ", 0)  # texts read back as stored
     assert parse_stored_data(TEST_TYPE, {"thing_id": "t1", "title": "a", "count": 2}, 3).count == 2  # type: ignore[attr-defined]
 
 
@@ -385,3 +386,23 @@ def test_the_posted_and_stored_family_models_are_distinct_types() -> None:
     assert FamilyRegistered.model_fields["personal"].annotation != (
         FamilyRegisteredStored.model_fields["personal"].annotation)
     assert PersonAdded.TYPE == PersonAddedStored.TYPE
+
+
+def test_texts_in_the_log_read_back_as_stored_even_if_todays_rules_would_refuse_them() -> None:
+    # Stored before a rule was added (bidi controls, a name of only invisible characters): the
+    # log must stay readable, for the intake's state, a reporting rebuild and an audit alike.
+    stored = {"institution_id": "i2", "municipality_id": "m1", "name": "Skola\u202eadiks", "kind": "school"}
+    assert catalogue.parse_stored_data("tilts.institution.registered", stored, 1).name == "Skola\u202eadiks"
+    contact = {"institution_id": "i2", "contact_id": "c1", "name": "\u200b", "role": "sociālā pedagoģe"}
+    assert catalogue.parse_stored_data("tilts.institution.contact_added", contact, 1).name == "\u200b"
+    with pytest.raises(ValidationError):
+        catalogue.parse_data("tilts.institution.registered", stored)  # posted today: refused
+
+
+def test_times_at_the_edges_of_a_datetime_turn_into_riga_time_without_failing() -> None:
+    from datetime import datetime
+
+    from shared.riga import riga_date, riga_month
+    first = datetime.fromisoformat("0001-01-01T00:00:00+14:00")
+    last = datetime.fromisoformat("9999-12-31T23:59:59-14:00")
+    assert riga_date(first).year == 1 and riga_month(last) == "9999-12"

@@ -26,6 +26,11 @@ class Busy(Exception):
     """A batch could not take a hold at once (another request holds the aggregate)."""
 
 
+class HoldTimeout(Exception):
+    """A hold was not granted in time: the aggregate is that busy (not a TimeoutError, which
+    callers read as a dependency not answering)."""
+
+
 class SharedLock:
     """Held by one writer alone or by many sharing readers; waiters are served in turn."""
 
@@ -119,6 +124,9 @@ class Holds:
             try:
                 async with asyncio.timeout(self._timeout):
                     await lock.acquire(exclusive)
+            except TimeoutError:
+                self._locks.drop_if_idle(ref, lock)
+                raise HoldTimeout(f"{ref.type}/{ref.id}") from None
             except BaseException:
                 self._locks.drop_if_idle(ref, lock)
                 raise

@@ -24,7 +24,7 @@ from shared.events.envelope import PostedEvent, StoredEvent, format_time
 from shared.observability import metrics
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import EventIndex, IndexedEvent
-from services.intake.adapters.holds import Busy, Holds
+from services.intake.adapters.holds import Busy, Holds, HoldTimeout
 from services.intake.domain.decide import Accepted, Command, decide, references
 from services.intake.domain.rejections import Rejection, forbidden, wrong_state
 from services.intake.domain.state import AggregateState, Applied, apply_stored
@@ -111,11 +111,10 @@ class Intake:
         try:
             await holds.alone(ref)
             outcome = await self._submit_locked(principal, posted, data, ref, holds)
+        except HoldTimeout as error:
+            raise Unavailable(f"aggregate {error} is too busy; try again", dependency="the intake") from error
         except (LogUnavailable, *DB_UNAVAILABLE) as error:
             raise self._unavailable(error, [posted]) from error
-        except TimeoutError as error:  # a hold not granted in time: the aggregate is that busy
-            raise Unavailable(f"aggregate {ref.type}/{ref.id} is too busy; try again",
-                              dependency="the intake") from error
         finally:
             holds.release()
         self._count(outcome, posted.type)

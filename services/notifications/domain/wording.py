@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.riga import RIGA
+from shared.riga import in_riga
 
 CHANNELS = {
     "meeting": ("tikšanās", "meeting"), "phone": ("telefona saruna", "phone call"), "email": ("e-pasts", "email"),
@@ -26,7 +26,7 @@ STATES = {
 def riga_time(value: str | datetime) -> tuple[str, str]:
     """('14.01.2020. 10:00', '2020-01-14 10:00') in Riga time."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = moment.astimezone(RIGA)
+    local = in_riga(moment)
     return local.strftime("%d.%m.%Y. %H:%M"), local.strftime("%Y-%m-%d %H:%M")
 
 

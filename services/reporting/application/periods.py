@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from shared.riga import RIGA
+from shared.riga import RIGA, in_riga
 
 
 
@@ -49,4 +49,4 @@ class Period:
 
 def riga_text(moment: datetime | None) -> str | None:
     """RFC 3339 text of an instant in Riga time (one form, so reports serialise the same every time)."""
-    return None if moment is None else moment.astimezone(RIGA).isoformat()
+    return None if moment is None else in_riga(moment).isoformat()

@@ -7,7 +7,7 @@ Europe/Riga, whatever offset the client sent and however late the event arrived.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from shared.events import catalogue
 from shared.events.base import EventData
@@ -31,6 +31,16 @@ class Fact:
     recorded: datetime | None = None  # when the intake received it (the server's clock, not the field's)
 
 
+def _storable(moment: datetime) -> datetime:
+    """`moment`, or the nearest instant a database column can take from Python when it lies
+    beyond what UTC holds (a year-1 time the intake once accepted: the log keeps it as written)."""
+    try:
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return (datetime.min if moment.year < 5000 else datetime.max).replace(tzinfo=UTC)
+    return moment
+
+
 def fact_of(event: StoredEvent) -> Fact:
     """Parse a stored event (upcasting its data); raises on anything malformed."""
     if event.sequence is None:
@@ -42,6 +52,6 @@ def fact_of(event: StoredEvent) -> Fact:
     if moment.tzinfo is None:
         raise ValueError(f"event {event.id} has a time without an offset")
     data = catalogue.parse_stored_data(event.type, event.data, event.schemaversion)
-    return Fact(event_id=event.id, sequence=event.sequence, type=event.type, time=moment,
+    return Fact(event_id=event.id, sequence=event.sequence, type=event.type, time=_storable(moment),
                 local_date=riga_date(moment), actor=event.actor, municipality_id=event.municipalityid,
                 data=data, recorded=datetime.fromisoformat(event.recordedtime))

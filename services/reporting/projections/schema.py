@@ -324,7 +324,7 @@ MIGRATIONS = [
     # An activity or outcome id is unique within its case (the intake checks), not across cases:
     # keyed by it, the second case's row was dropped while the monthly tallies counted both, so
     # reports over the same events disagreed. One row per event. Rows dropped before this
-    # migration come back with `tilts rebuild reporting`.
+    # migration come back with `tilts rebuild reporting --force` (the reports they are in change).
     Migration(10, "a row per activity and outcome event", """
         ALTER TABLE {schema}.activities DROP CONSTRAINT activities_pkey;
         ALTER TABLE {schema}.activities ADD PRIMARY KEY (event_id);

@@ -30,6 +30,7 @@ from services.intake.entrypoints.http import router
 from services.intake.entrypoints.openapi import document_events
 
 SERVICE = "intake"
+CHANGES_LATE_SECONDS = 1.0  # how late a refresh may be before cached references are not trusted
 
 
 def _readiness(app: FastAPI) -> dict:
@@ -55,8 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Trusted only while fresh, and well inside JetStream's duplicate window (see known_ids.py).
         stale_after = min(30.0, settings.duplicate_window_seconds / 4)
         store = AggregateStore(runtime.log)
+        refresh_seconds = min(1.0, stale_after / 2)
         known = KnownEventIds(runtime.pool, SCHEMA, stale_after=stale_after,
-                              refresh_seconds=min(1.0, stale_after / 2), on_indexed=store.changed)
+                              refresh_seconds=refresh_seconds, on_indexed=store.changed)
+        # Another intake process's changes reach this cache with each refresh: while refreshes
+        # are late, references are read up to date from the log instead (aggregates.py).
+        store.changes_followed = lambda: known.refreshed_within(refresh_seconds + CHANGES_LATE_SECONDS)
         index = EventIndex(runtime.pool, known)
         indexer = ProjectionRunner(runtime.nc, runtime.js, runtime.pool, stream=settings.stream_name,
                                    subjects_filter=runtime.subjects.all(), schema=SCHEMA,

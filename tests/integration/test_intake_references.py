@@ -83,3 +83,16 @@ async def test_another_intake_process_stops_deciding_on_an_erased_family_within_
             await asyncio.sleep(0.1)
         assert answer.status_code == 409, answer.text
         assert attempt < 60  # the index projection and the second process's refresh: about a second or two
+
+
+async def test_while_changes_are_not_followed_references_are_read_up_to_date(
+        intake: Harness, world: World) -> None:
+    # PostgreSQL away or the refresh late: the second process cannot learn of the erasure from
+    # the event index, so it reads the family from the log before deciding on it.
+    family_id = await world.family("unfollowed", surname=None)
+    async with running(create_intake, intake.settings) as second:
+        await must_post(second, world.activity(None, "unfollowed-warm", family_id=family_id), world.as_mediator)
+        second.app.state.intake._store.changes_followed = lambda: False
+        await must_post(intake, _erasure(family_id), world.admin)
+        late = await post(second, world.activity(None, "unfollowed-late", family_id=family_id), world.as_mediator)
+        assert late.status_code == 409, late.text

@@ -26,19 +26,58 @@ async def test_sharers_do_not_wait_for_each_other_and_a_writer_waits_for_them() 
     await asyncio.wait_for(writer, 1)
 
 
-async def test_a_sharer_arriving_after_a_waiting_writer_waits_its_turn() -> None:
+async def test_a_sharer_does_not_wait_for_a_writer_that_only_waits() -> None:
     lock = SharedLock()
     await lock.acquire(False)
     writer = asyncio.ensure_future(lock.acquire(True))
-    reader = asyncio.ensure_future(lock.acquire(False))
     await asyncio.sleep(0)
-    assert not writer.done() and not reader.done()
+    await asyncio.wait_for(lock.acquire(False), 1)  # not behind the waiting writer
+    assert not writer.done()
+    lock.release(False)
     lock.release(False)
     await asyncio.wait_for(writer, 1)
+    reader = asyncio.ensure_future(lock.acquire(False))
     await asyncio.sleep(0)
-    assert not reader.done()
+    assert not reader.done()  # a writer that holds it is waited for
     lock.release(True)
     await asyncio.wait_for(reader, 1)
+
+
+async def test_three_ordinary_requests_do_not_deadlock() -> None:
+    # A cooperation shares its mediator, then (once its case is read) the case's family; a
+    # person.added holds the family alone and shares the mediator; the mediator's re-registration
+    # waits to hold the mediator alone. FIFO-fair sharing made these three wait for each other.
+    table = LockTable()
+    mediator, family = AggregateRef("mediator", "m1"), AggregateRef("family", "f1")
+    cooperation, person, registration = table.holds(wait=True), table.holds(wait=True), table.holds(wait=True)
+    await cooperation.share(mediator)
+    registering = asyncio.ensure_future(registration.alone(mediator))
+    await asyncio.sleep(0)
+    await person.alone(family)
+    await asyncio.wait_for(person.share(mediator), 1)
+    sharing = asyncio.ensure_future(cooperation.share(family))
+    await asyncio.sleep(0)
+    assert not sharing.done()
+    person.release()
+    await asyncio.wait_for(sharing, 1)
+    cooperation.release()
+    await asyncio.wait_for(registering, 1)
+    registration.release()
+    assert len(table) == 0
+
+
+async def test_a_waiter_woken_and_dropped_while_it_gives_up_leaves_no_error() -> None:
+    lock = SharedLock()
+    await lock.acquire(True)
+    first, second = asyncio.ensure_future(lock.acquire(True)), asyncio.ensure_future(lock.acquire(True))
+    await asyncio.sleep(0)
+    first.cancel()
+    second.cancel()
+    lock.release(True)  # wakes: drops the cancelled waiters from the queue
+    for waiter in (first, second):
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+    assert lock.idle
 
 
 async def test_a_waiter_that_gives_up_leaves_the_lock_usable() -> None:

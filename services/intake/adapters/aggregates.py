@@ -3,9 +3,10 @@
 The cache may be stale when another intake process wrote since. For the aggregate written to
 that is safe: every append is conditional on its last sequence (a stale state makes the append
 fail and the state is re-read). For the aggregates a decision refers to (the family, the case,
-the mediator), the log checks nothing, so a state another process changed is dropped as soon as
-the event index shows the change (`changed`, fed by `known_ids.py`, about a second), and a
-refusal based on a cached reference is re-checked against the log. Aggregates that do not exist
+the mediator), the log checks nothing, so a state another process changed is brought up to date
+as soon as the event index shows the change (`changed`, fed by `known_ids.py`, about a second);
+while that feed is late, every reference is brought up to date before it is used; and a refusal
+based on a cached reference is re-checked against the log. Aggregates that do not exist
 are never cached, so "not found" is always fresh.
 
 The cache is bounded by the events its states remember, not by how many states it holds: a
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 
 from shared.bus.eventlog import EventLog
 from shared.events.base import AggregateRef, EventData
@@ -36,6 +38,10 @@ class AggregateStore:
         self._weight = 0
         self._cache: OrderedDict[AggregateRef, AggregateState] = OrderedDict()
         self.locks = LockTable()
+        self._stale: dict[AggregateRef, int] = {}  # cached states the log has newer events of
+        # Whether `changed` is being told what the log gains (known_ids.py); while it is not
+        # (PostgreSQL away, the refresh late), cached states are brought up to date before use.
+        self.changes_followed: Callable[[], bool] = lambda: True
 
     def holds(self, *, wait: bool = True) -> Holds:
         """Holds for one request: its targets alone, what its decisions rest on shared (holds.py)."""
@@ -43,10 +49,10 @@ class AggregateStore:
 
     def changed(self, ref: AggregateRef, sequence: int) -> None:
         """The log has an event of `ref` at `sequence` (another process may have written it):
-        a cached state that has not seen it is dropped, and read again when next needed."""
+        a cached state that has not seen it is brought up to date when next used."""
         state = self._cache.get(ref)
         if state is not None and state.last_sequence < sequence:
-            self.forget(ref)
+            self._stale[ref] = max(sequence, self._stale.get(ref, 0))
 
     def cached(self, ref: AggregateRef) -> AggregateState | None:
         state = self._cache.get(ref)
@@ -55,7 +61,10 @@ class AggregateStore:
         return state
 
     async def load(self, ref: AggregateRef) -> AggregateState:
-        """The aggregate's state: from the cache, else rebuilt from its history in the log."""
+        """The aggregate's state: from the cache if it is known to be current, else brought up to
+        date from its history in the log."""
+        if ref in self._stale or not self.changes_followed():
+            return await self.reload(ref)
         return self.cached(ref) or await self.reload(ref)
 
     async def load_many(self, refs: list[AggregateRef]) -> dict[AggregateRef, AggregateState]:
@@ -90,9 +99,12 @@ class AggregateStore:
             self._weight -= _weight(previous)
         self._cache[state.ref] = state
         self._weight += _weight(state)
+        if self._stale.get(state.ref, 0) <= state.last_sequence:
+            self._stale.pop(state.ref, None)
         while self._weight > self._capacity and len(self._cache) > 1:
-            _, evicted = self._cache.popitem(last=False)
+            gone, evicted = self._cache.popitem(last=False)
             self._weight -= _weight(evicted)
+            self._stale.pop(gone, None)
 
     def record(self, state: AggregateState, event: StoredEvent, subject: str,
                data: EventData | None = None) -> AggregateState:
@@ -102,6 +114,7 @@ class AggregateStore:
         return new_state
 
     def forget(self, ref: AggregateRef) -> None:
+        self._stale.pop(ref, None)
         state = self._cache.pop(ref, None)
         if state is not None:
             self._weight -= _weight(state)

@@ -6,17 +6,28 @@ Every append is conditional on its own aggregate only, so the log cannot tell th
 was decided on a family that another request was erasing at that moment. Within one process,
 these holds make the two wait for each other: the erasure waits for appends decided on the
 family as it was, and decisions wait for the erasure and then see it. (Across processes, a
-cached reference is dropped once the event index shows that it changed: see `known_ids.py`.)
+cached reference is brought up to date once the event index shows that it changed: see
+`aggregates.py`.)
 
-Deadlocks cannot form: a single write takes its own aggregate first, holding nothing, and then
-shares what it refers to, and references only point down one way (an activity to its case, a
-case to its family, a family to its municipality, never back). A batch never waits while it
-holds anything: it takes what it can at once, or lets go and goes one event at a time.
+Deadlocks cannot form:
+- Only a request that holds nothing waits to hold an aggregate alone: a single write takes its
+  own aggregate first. A batch never waits while it holds anything: it takes every hold at once,
+  or lets go and goes one event at a time.
+- Sharing waits only for a writer that holds the aggregate, never for one that waits: a writer
+  in the queue would otherwise stand between a request and an aggregate it shares, while that
+  request holds what the writer's holder needs (a cooperation sharing its mediator, then its
+  case's family; the family's writer sharing the mediator; the mediator's re-registration
+  waiting for the first). So a writer waits for the sharers to go (a mediator's own posting
+  delays her re-registration, by at most the hold timeout).
+- What a write shares never leads back to what another write holds alone: a write's aggregate
+  is never shared by writes to what it refers to (an activity's case is not referred to by its
+  family, a family not by its mediator, a mediator not by its municipality).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 
 from shared.events.base import AggregateRef
@@ -32,33 +43,32 @@ class HoldTimeout(Exception):
 
 
 class SharedLock:
-    """Held by one writer alone or by many sharing readers; waiters are served in turn."""
+    """Held by one writer alone or by many sharing readers. Readers never wait for a waiting
+    writer (see the module's note on deadlocks); writers are served in turn."""
 
     def __init__(self) -> None:
         self._readers = 0
         self._writer = False
-        self._waiting: deque[tuple[bool, asyncio.Future[None]]] = deque()
-
-    def _free_for(self, exclusive: bool) -> bool:
-        return not self._writer and (not exclusive or self._readers == 0)
-
-    def _take(self, exclusive: bool) -> None:
-        if exclusive:
-            self._writer = True
-        else:
-            self._readers += 1
+        self._waiting_readers: list[asyncio.Future[None]] = []
+        self._waiting_writers: deque[asyncio.Future[None]] = deque()
 
     def try_acquire(self, exclusive: bool) -> bool:
-        if self._waiting or not self._free_for(exclusive):
-            return False
-        self._take(exclusive)
+        if exclusive:
+            if self._writer or self._readers or self._waiting_writers:
+                return False
+            self._writer = True
+        else:
+            if self._writer:
+                return False
+            self._readers += 1
         return True
 
     async def acquire(self, exclusive: bool) -> None:
         if self.try_acquire(exclusive):
             return
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((exclusive, granted))
+        queue = self._waiting_writers if exclusive else self._waiting_readers
+        queue.append(granted)
         try:
             await granted
         except BaseException:
@@ -66,14 +76,15 @@ class SharedLock:
                 self.release(exclusive)  # granted just as the waiter gave up
             else:
                 granted.cancel()
-                self._waiting.remove((exclusive, granted))
+                with contextlib.suppress(ValueError):  # a wake may have dropped it already
+                    queue.remove(granted)
                 self._wake()
             raise
 
     @property
     def idle(self) -> bool:
         """No one holds it and no one waits for it."""
-        return not self._writer and self._readers == 0 and not self._waiting
+        return not (self._writer or self._readers or self._waiting_readers or self._waiting_writers)
 
     def release(self, exclusive: bool) -> None:
         if exclusive:
@@ -83,16 +94,19 @@ class SharedLock:
         self._wake()
 
     def _wake(self) -> None:
-        while self._waiting:
-            exclusive, granted = self._waiting[0]
-            if granted.done():
-                self._waiting.popleft()
-                continue
-            if not self._free_for(exclusive):
+        if self._writer:
+            return
+        readers, self._waiting_readers = self._waiting_readers, []
+        for granted in readers:
+            if not granted.done():
+                self._readers += 1
+                granted.set_result(None)
+        while self._readers == 0 and self._waiting_writers:
+            granted = self._waiting_writers.popleft()
+            if not granted.done():
+                self._writer = True
+                granted.set_result(None)
                 return
-            self._waiting.popleft()
-            self._take(exclusive)
-            granted.set_result(None)
 
 
 class Holds:

@@ -65,6 +65,10 @@ class KnownEventIds:
         """How many ids it holds."""
         return self._count
 
+    def refreshed_within(self, seconds: float) -> bool:
+        """Whether the last refresh (and so the last `on_indexed` news) is that recent."""
+        return self._clock() - self._refreshed_at <= seconds
+
     def may_contain(self, event_id: str) -> bool:
         """False only if the index certainly did not hold `event_id` at the last refresh."""
         if self._bloom is None or self._clock() - self._refreshed_at > self._stale_after:

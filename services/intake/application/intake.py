@@ -47,6 +47,17 @@ class Unavailable(RuntimeError):
         super().__init__(detail)
         self.dependency, self.maybe_stored = dependency, maybe_stored
 
+    @property
+    def advice(self) -> str:
+        """What a client is told: what failed, whether the event may be stored, what to do."""
+        if self.maybe_stored:
+            # A timeout may come after JetStream stored the event and before its ack arrived: the
+            # outcome is unknown, so the answer says so, and how to learn it (the same id is never
+            # stored twice).
+            return (f"{self.dependency} did not confirm the write ({self}); it may or may not have been stored: "
+                    "send the same event again with the same id (a stored one answers duplicate)")
+        return f"{self.dependency} is unavailable ({self}); nothing was stored: send the same event again"
+
     @classmethod
     def of(cls, error: Exception) -> Unavailable:
         detail = str(error) or type(error).__name__
@@ -291,7 +302,7 @@ class Intake:
             try:
                 results[index] = await self.submit(principal, posted, data)
             except Unavailable as unavailable:
-                results[index] = Rejection(503, "unavailable", "Service unavailable", str(unavailable))
+                results[index] = Rejection(503, "unavailable", "Service unavailable", unavailable.advice)
         for index, first in repeats.items():
             results[index] = await self._repeat(principal, items[index], results[first])
         final = [r for r in results if r is not None]

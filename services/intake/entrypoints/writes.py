@@ -80,15 +80,7 @@ def _media_type(headers: Mapping[str, str], accepted: tuple[str, ...]) -> str:
 
 def _unavailable(error: Unavailable) -> ProblemError:
     """503: what did not answer, and whether the event may have been stored all the same."""
-    if error.maybe_stored:
-        # A timeout may come after JetStream stored the event and before its ack arrived: the
-        # outcome is unknown, so the answer says so, and how to learn it (the same id is never
-        # stored twice).
-        detail = (f"{error.dependency} did not confirm the write ({error}); it may or may not have been stored: "
-                  "send the same event again with the same id (a stored one answers duplicate)")
-    else:
-        detail = f"{error.dependency} is unavailable ({error}); nothing was stored: send the same event again"
-    return ProblemError(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return ProblemError(503, error.advice, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def count_refused(status: int, events: int = 1) -> None:

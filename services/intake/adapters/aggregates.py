@@ -37,7 +37,7 @@ class AggregateStore:
         self._capacity = capacity  # events remembered by the cached states, all together
         self._weight = 0
         self._cache: OrderedDict[AggregateRef, AggregateState] = OrderedDict()
-        self.locks = LockTable()
+        self._locks = LockTable()
         self._stale: dict[AggregateRef, int] = {}  # cached states the log has newer events of
         # Whether `changed` is being told what the log gains (known_ids.py); while it is not
         # (PostgreSQL away, the refresh late), cached states are brought up to date before use.
@@ -45,7 +45,7 @@ class AggregateStore:
 
     def holds(self, *, wait: bool = True) -> Holds:
         """Holds for one request: its targets alone, what its decisions rest on shared (holds.py)."""
-        return self.locks.holds(wait=wait)
+        return self._locks.holds(wait=wait)
 
     def changed(self, ref: AggregateRef, sequence: int) -> None:
         """The log has an event of `ref` at `sequence` (another process may have written it):

@@ -318,7 +318,7 @@ class Intake:
         planned: list[tuple[int, Planned]] = []
         pending: dict[AggregateRef, AggregateState] = {}
         try:
-            for ref in sorted({data.aggregate() for _, (_, data) in firsts}, key=lambda r: (r.type, r.id)):
+            for ref in {data.aggregate() for _, (_, data) in firsts}:  # taken at once or not at all: any order
                 await holds.alone(ref)
             indexed = await self._index.earlier_uses([posted.id for _, (posted, _) in firsts])
             for index, (posted, data) in firsts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -206,6 +207,41 @@ async def test_a_coordinator_reads_a_two_municipality_mediators_report_only_for_
     assert part["activities"]["total"] == 2 and part["figures_limited_to"] == [world.other_municipality]
 
 
+async def test_a_mediator_registered_elsewhere_leaves_earlier_months_with_the_coordinator_where_they_were(
+        world: World, reporting: Harness) -> None:
+    moving = world.id("med-moving")
+    registration = {"mediator_id": moving, "display_name": "Rasma Gaile", "municipality_ids": [world.municipality]}
+    await must_post(world.harness, event("tilts.mediator.registered", registration), world.admin)
+    as_moving = world.harness.auth(Role.MEDIATOR, moving)
+    for day in (6, 7):
+        await post_as(world, as_moving, "tilts.activity.recorded", {
+            "activity_id": world.id(f"act-moving-{day}"), "kind": "home_visit", "domain": "education",
+            "municipality_id": world.municipality}, time=f"2020-01-{day:02d}T10:00:00+02:00")
+    await post_as(world, as_moving, "tilts.report.submitted", {
+        "report_id": world.id("rep-moving"), "month": "2020-01",
+        "narrative": {"main_issues": "Darbs Jelgavā", "glad_about": "-", "challenges": "-", "next_priorities": "-"}},
+        time="2020-01-31T16:00:00+02:00")
+    moved = await post_as(world, world.admin, "tilts.mediator.registered",
+                          {**registration, "municipality_ids": [world.other_municipality]})
+    query = {"mediator_id": moving, "month": "2020-01"}
+    here = _coordinator(world)
+    there = world.harness.auth(Role.COORDINATOR, "coord-2", municipalities=(world.other_municipality,))
+
+    report = await read_json(reporting, "/v1/reports/monthly", here, after=moved, **query)
+    assert report["narrative"]["main_issues"] == "Darbs Jelgavā" and report["activities"]["total"] == 2
+    assert [m["municipality_id"] for m in report["municipalities"]] == [world.municipality]
+    assert report["amended_after_submission"] is False  # the move changed no figure of the month
+    assert "figures_limited_to" not in report
+    ledger = await read_json(reporting, "/v1/cooperations", here, after=moved, mediator_id=moving)
+    assert ledger["items"] == []  # readable (no cooperations that month), not refused
+    refused = await read(reporting, "/v1/reports/monthly", there, after=moved, **query)
+    assert refused.status_code == 403 and "Darbs" not in refused.text
+    # The review follows the report too: the coordinator where it was written returns it.
+    returning = event("tilts.report.returned", {"report_id": world.id("rep-moving"), "note": "Papildiniet"})
+    assert (await world.harness.client.post("/v1/events", json=returning, headers=there)).status_code == 403
+    await must_post(world.harness, returning, here)
+
+
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
 async def test_auditors_and_admins_read_everything_and_replay_the_log(
         world: World, elsewhere: Elsewhere, reporting: Harness, role: Role) -> None:
@@ -224,6 +260,14 @@ async def test_auditors_and_admins_read_everything_and_replay_the_log(
     typo = await read(reporting, "/v1/audit/events", headers, type="tilts.referal.made")
     assert typo.status_code == 422 and "tilts.referal.made" in typo.json()["detail"]
     assert lines[0]["sequence"] == elsewhere.head
+    # Recorded today with a 2020 `time` (a phone back online): the daily erasure register's filter.
+    late = await post_as(world, world.as_mediator, "tilts.activity.recorded", {
+        "activity_id": world.id(f"late-{role}"), "kind": "home_visit", "domain": "education",
+        "family_id": elsewhere.home_family}, time="2020-01-15T10:00:00+02:00")
+    today = datetime.now(UTC).date().isoformat()
+    by_time, by_recording = [(await read(reporting, "/v1/audit/events", headers, from_sequence=late, from_time=today,
+                                         **extra)).text.splitlines() for extra in ({}, {"recorded_time": "true"})]
+    assert by_time == [] and [json.loads(line)["sequence"] for line in by_recording] == [late]
 
 
 async def test_every_family_file_read_is_logged_even_when_refused(

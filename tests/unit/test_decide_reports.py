@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from givens import (CLINIC, CLINIC_CONTACT, LIBRARIAN, M1, M2, M3, MED, MED2, SCHOOL, SCHOOL_CONTACT,
-                    WORLD, by, coordinator, evaluation, given, institution, mediator, report,
-                    report_review, then_accepted_in, then_rejected, when)
+                    WORLD, by, coordinator, evaluation, given, institution, mediator, mediator_registered,
+                    report, report_review, then_accepted_in, then_rejected, when)
 from shared.bus.subjects import NATIONAL
 
 STATES = given(*WORLD)
@@ -69,6 +69,20 @@ def test_given_a_submitted_report_when_the_mediators_coordinator_reviews_it_then
 @pytest.mark.parametrize("verdict", ["approved", "returned"])
 def test_when_a_coordinator_of_other_municipalities_reviews_a_report_then_403(verdict) -> None:
     then_rejected(when(coordinator(M2, M3), *report_review(verdict, "rep-1"), SUBMITTED), 403)
+
+
+@pytest.mark.parametrize("verdict", ["approved", "returned"])
+def test_given_the_mediator_moved_after_submitting_then_the_coordinator_of_where_they_were_reviews(verdict) -> None:
+    moved = given(*WORLD, by(MED, report("rep-1", "2019-10")), mediator_registered(MED, M3))
+    then_accepted_in(when(coordinator(M1), *report_review(verdict, "rep-1"), moved), NATIONAL)
+    then_rejected(when(coordinator(M3), *report_review(verdict, "rep-1"), moved), 403)
+
+
+def test_given_the_mediator_moved_and_resubmitted_a_returned_report_then_the_new_coordinator_reviews() -> None:
+    resubmitted = given(*WORLD, by(MED, report("rep-1", "2019-10")), by("coord-1", report_review("returned", "rep-1")),
+                        mediator_registered(MED, M3), by(MED, report("rep-1", "2019-10")))
+    then_accepted_in(when(coordinator(M3), *report_review("approved", "rep-1"), resubmitted), NATIONAL)
+    then_rejected(when(coordinator(M1), *report_review("approved", "rep-1"), resubmitted), 403)
 
 
 @pytest.mark.parametrize("verdict", ["approved", "returned"])

@@ -50,7 +50,16 @@ def test_given_an_institution_when_contacts_are_added_then_it_collects_them() ->
 def test_given_a_mediator_when_registered_again_then_the_municipalities_are_replaced() -> None:
     body = fold(("tilts.mediator.registered", {}),
                 ("tilts.mediator.registered", {"municipality_ids": ["valmiera"]}))
-    assert body == Mediator(municipalities=frozenset({"valmiera"}), home="valmiera")
+    assert (body.municipalities, body.home) == (frozenset({"valmiera"}), "valmiera")
+
+
+def test_a_mediator_remembers_where_they_were_registered_at_each_sequence() -> None:
+    body = evolve(None, parse("tilts.mediator.registered", municipality_ids=["jelgava", "dobele"]), "admin", 10)
+    body = evolve(body, parse("tilts.mediator.registered", municipality_ids=["valmiera"]), "admin", 20)
+    assert body.municipalities_at(15) == frozenset({"jelgava", "dobele"})
+    assert body.municipalities_at(20) == body.municipalities_at(99) == frozenset({"valmiera"})
+    assert body.municipalities_at(5) == frozenset({"jelgava", "dobele"})  # before any: the first
+    assert Mediator(municipalities=frozenset({"balvi"})).municipalities_at(1) == frozenset({"balvi"})
 
 
 def test_given_a_family_when_persons_consent_and_erasure_follow_then_each_is_remembered() -> None:
@@ -93,6 +102,7 @@ def test_given_a_referral_when_it_moves_then_its_status_follows() -> None:
 def test_given_a_report_then_its_author_is_the_events_actor_and_review_moves_its_status() -> None:
     body = fold(("tilts.report.submitted", {}), actor=EXAMPLE_MEDIATOR)
     assert body == Report(mediator_id=EXAMPLE_MEDIATOR, month="2019-10", status="submitted")
+    assert evolve(body, parse("tilts.report.submitted"), EXAMPLE_MEDIATOR, 42).submitted_sequence == 42
     returned = evolve(body, parse("tilts.report.returned"), "coord-1")
     assert returned.status == "returned"
     assert evolve(returned, parse("tilts.report.submitted"), EXAMPLE_MEDIATOR).status == "submitted"

@@ -587,10 +587,14 @@ def _review_report(c: Command) -> Decision:
     if not isinstance(report, Report):
         return unknown("data.report_id", f"no report {c.target.ref.id}")
     if c.principal.role is Role.COORDINATOR:
+        # Reviewed where its mediator was registered when it was submitted: a mediator since
+        # registered elsewhere does not take the month's report along to the new coordinator.
         mediator = c.ref("mediator", report.mediator_id).body
-        municipalities = mediator.municipalities if isinstance(mediator, Mediator) else frozenset()
+        municipalities = (mediator.municipalities_at(report.submitted_sequence) if isinstance(mediator, Mediator)
+                          else frozenset())
         if not municipalities & c.principal.municipalities:
-            return forbidden("the report's mediator works outside the coordinator's municipalities")
+            return forbidden("the report was submitted while its mediator worked outside the coordinator's "
+                             "municipalities")
     if report.status != "submitted":
         return wrong_state(f"report {c.target.ref.id} is {report.status}, not submitted")
     return Accepted(NATIONAL)

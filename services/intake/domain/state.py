@@ -42,6 +42,18 @@ class Institution:
 class Mediator:
     municipalities: frozenset[str]
     home: str = ""  # the registration's first municipality: where work that names no place goes
+    # Every registration as (sequence, municipalities), oldest first: a mediator registered again
+    # elsewhere leaves the reports written before with the coordinators of where they were.
+    registrations: tuple[tuple[int, frozenset[str]], ...] = ()
+
+    def municipalities_at(self, sequence: int) -> frozenset[str]:
+        """The municipalities of the registration in force at `sequence`."""
+        held = self.registrations[0][1] if self.registrations else self.municipalities
+        for since, municipalities in self.registrations:
+            if since > sequence:
+                break
+            held = municipalities
+        return held
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +95,7 @@ class Report:
     mediator_id: str
     month: str
     status: str = "submitted"  # submitted -> approved | returned; returned -> submitted
+    submitted_sequence: int = 0  # of the latest submission: whose coordinators review it
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,133 +147,137 @@ def apply_stored(state: AggregateState, event: StoredEvent, subject: str,
     applied = dict(state.applied)
     applied[event.id] = Applied(event.sequence or 0, event.version, event.fingerprint, event.actor)
     return replace(state, subject=subject, municipality=event.municipalityid,
-                   body=evolve(state.body, data, event.actor), version=event.version,
+                   body=evolve(state.body, data, event.actor, event.sequence or 0), version=event.version,
                    last_sequence=event.sequence or 0, last_hash=event.hash,
                    applied=MappingProxyType(applied))
 
 
-def evolve(body: Body | None, data: EventData, actor: str) -> Body | None:
-    """The domain body after one event (pure); `actor` is the event's author."""
-    return _rule(data, body, actor)
+def evolve(body: Body | None, data: EventData, actor: str, sequence: int = 0) -> Body | None:
+    """The domain body after one event (pure); `actor` is the event's author, `sequence` its place
+    in the log."""
+    return _rule(data, body, actor, sequence)
 
 
 @singledispatch
-def _rule(data: EventData, body: Body | None, actor: str) -> Body | None:
+def _rule(data: EventData, body: Body | None, actor: str, sequence: int) -> Body | None:
     raise TypeError(f"no evolve rule for {type(data).__name__}")
 
 
 @_rule.register
-def _(data: MunicipalityRegistered, body: None, actor: str) -> Body:
+def _(data: MunicipalityRegistered, body: None, actor: str, sequence: int) -> Body:
     return Municipality(name=data.name)
 
 
 @_rule.register
-def _(data: InstitutionRegistered, body: object, actor: str) -> Body:
+def _(data: InstitutionRegistered, body: object, actor: str, sequence: int) -> Body:
     return Institution(municipality_id=data.municipality_id)
 
 
 @_rule.register
-def _(data: ContactAdded, body: Institution, actor: str) -> Body:
+def _(data: ContactAdded, body: Institution, actor: str, sequence: int) -> Body:
     return replace(body, contacts=body.contacts | {data.contact_id})
 
 
 @_rule.register
-def _(data: MediatorRegistered, body: object, actor: str) -> Body:
-    return Mediator(municipalities=frozenset(data.municipality_ids), home=data.municipality_ids[0])
+def _(data: MediatorRegistered, body: object, actor: str, sequence: int) -> Body:
+    municipalities = frozenset(data.municipality_ids)
+    earlier = body.registrations if isinstance(body, Mediator) else ()
+    return Mediator(municipalities=municipalities, home=data.municipality_ids[0],
+                    registrations=(*earlier, (sequence, municipalities)))
 
 
 @_rule.register
-def _(data: FamilyRegistered, body: object, actor: str) -> Body:
+def _(data: FamilyRegistered, body: object, actor: str, sequence: int) -> Body:
     return Family(municipality_id=data.municipality_id)
 
 
 @_rule.register
-def _(data: PersonAdded, body: Family, actor: str) -> Body:
+def _(data: PersonAdded, body: Family, actor: str, sequence: int) -> Body:
     return replace(body, persons=body.persons | {data.person_id})
 
 
 @_rule.register
-def _(data: ConsentWithdrawn, body: Family, actor: str) -> Body:
+def _(data: ConsentWithdrawn, body: Family, actor: str, sequence: int) -> Body:
     return replace(body, consent_withdrawn=True)
 
 
 @_rule.register
-def _(data: FamilyErased, body: Family, actor: str) -> Body:
+def _(data: FamilyErased, body: Family, actor: str, sequence: int) -> Body:
     return replace(body, erased=True)
 
 
 @_rule.register
-def _(data: CaseOpened, body: object, actor: str) -> Body:
+def _(data: CaseOpened, body: object, actor: str, sequence: int) -> Body:
     return Case(family_id=data.family_id)
 
 
 @_rule.register
-def _(data: CaseClosed, body: Case, actor: str) -> Body:
+def _(data: CaseClosed, body: Case, actor: str, sequence: int) -> Body:
     return replace(body, open=False)
 
 
 @_rule.register
-def _(data: ActivityRecorded, body: Case | None, actor: str) -> Body:
+def _(data: ActivityRecorded, body: Case | None, actor: str, sequence: int) -> Body:
     if isinstance(body, Case):
         return replace(body, activities=body.activities | {data.activity_id})
     return Activity()
 
 
 @_rule.register
-def _(data: OutcomeRecorded, body: Case, actor: str) -> Body:
+def _(data: OutcomeRecorded, body: Case, actor: str, sequence: int) -> Body:
     return replace(body, outcomes=body.outcomes | {data.outcome_id})
 
 
 @_rule.register
-def _(data: CooperationRecorded, body: object, actor: str) -> Body:
+def _(data: CooperationRecorded, body: object, actor: str, sequence: int) -> Body:
     return Cooperation(institution_id=data.institution_id)
 
 
 @_rule.register
-def _(data: CooperationAcknowledged, body: Cooperation, actor: str) -> Body:
+def _(data: CooperationAcknowledged, body: Cooperation, actor: str, sequence: int) -> Body:
     return replace(body, answer="acknowledged")
 
 
 @_rule.register
-def _(data: CooperationDisputed, body: Cooperation, actor: str) -> Body:
+def _(data: CooperationDisputed, body: Cooperation, actor: str, sequence: int) -> Body:
     return replace(body, answer="disputed")
 
 
 @_rule.register
-def _(data: ReferralMade, body: object, actor: str) -> Body:
+def _(data: ReferralMade, body: object, actor: str, sequence: int) -> Body:
     return Referral(institution_id=data.institution_id, case_id=data.case_id)
 
 
 @_rule.register
-def _(data: ReferralAccepted, body: Referral, actor: str) -> Body:
+def _(data: ReferralAccepted, body: Referral, actor: str, sequence: int) -> Body:
     return replace(body, status="accepted")
 
 
 @_rule.register
-def _(data: ReferralCompleted, body: Referral, actor: str) -> Body:
+def _(data: ReferralCompleted, body: Referral, actor: str, sequence: int) -> Body:
     return replace(body, status="completed")
 
 
 @_rule.register
-def _(data: ReferralDeclined, body: Referral, actor: str) -> Body:
+def _(data: ReferralDeclined, body: Referral, actor: str, sequence: int) -> Body:
     return replace(body, status="declined")
 
 
 @_rule.register
-def _(data: ReportSubmitted, body: object, actor: str) -> Body:
-    return Report(mediator_id=actor, month=data.month)
+def _(data: ReportSubmitted, body: object, actor: str, sequence: int) -> Body:
+    return Report(mediator_id=actor, month=data.month, submitted_sequence=sequence)
 
 
 @_rule.register
-def _(data: ReportApproved, body: Report, actor: str) -> Body:
+def _(data: ReportApproved, body: Report, actor: str, sequence: int) -> Body:
     return replace(body, status="approved")
 
 
 @_rule.register
-def _(data: ReportReturned, body: Report, actor: str) -> Body:
+def _(data: ReportReturned, body: Report, actor: str, sequence: int) -> Body:
     return replace(body, status="returned")
 
 
 @_rule.register
-def _(data: EvaluationSubmitted, body: object, actor: str) -> Body:
+def _(data: EvaluationSubmitted, body: object, actor: str, sequence: int) -> Body:
     return Evaluation(institution_id=data.institution_id)

@@ -69,8 +69,10 @@ async def _scoped(ctx: ReadContext, scope: Scope, which: LedgerFilter) -> Ledger
             raise NotAllowed("an institution sees only its own cooperations and referrals")
         return replace(which, institution_id=scope.institution, municipalities=None)
     if which.mediator_id is not None and scope.municipalities is not None:
-        record = await registry.mediator(ctx.pool, ctx.schema, which.mediator_id, which.as_of)
-        if record is None or not set(record.municipality_ids) & scope.municipalities:
+        # Any registration counts: a mediator registered elsewhere since leaves their earlier
+        # work here in this ledger (which shows only the caller's municipalities either way).
+        registered = await registry.municipalities_ever(ctx.pool, ctx.schema, which.mediator_id, which.as_of)
+        if not registered & scope.municipalities:
             raise NotAllowed(f"mediator {which.mediator_id} works outside your scope")
     return replace(which, municipalities=scope.municipalities)
 

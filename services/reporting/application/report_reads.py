@@ -51,8 +51,8 @@ async def read_monthly(ctx: ReadContext, principal: Principal, mediator_id: str,
     if mediator is None:
         raise NotVisible("mediator", mediator_id)
     if scope.municipalities is not None and scope.role is not Role.MEDIATOR \
-            and not set(mediator.municipality_ids) & scope.municipalities:
-        raise NotAllowed(f"mediator {mediator_id} works outside your scope")
+            and not await reports.monthly_within(ctx.pool, ctx.schema, mediator_id, month, as_of, scope.municipalities):
+        raise NotAllowed(f"mediator {mediator_id} did not work in your municipalities that month")
     # A mediator reads all of their own report (or the part a token narrowed to some municipalities
     # names); a coordinator the figures of their municipalities.
     narrowed = scope.role is Role.MEDIATOR and bool(principal.municipalities)

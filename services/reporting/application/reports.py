@@ -18,7 +18,7 @@ from services.reporting.queries.live_figures import live_figure_rows
 from services.reporting.queries.reports import report_steps
 
 from .figures import FigureRows, by_municipality
-from .monthly import monthly_report, report_state
+from .monthly import ReportState, monthly_report, report_state
 from .periods import Period
 
 WORK_MEM = "32MB"
@@ -55,34 +55,60 @@ async def summary(pool: asyncpg.Pool, schema: str, period: Period, as_of: int | 
 
 
 async def _mediator_figures(pool: asyncpg.Pool, schema: str, mediator_id: str, period: Period,
-                            as_of: int, scope: frozenset[str] | None) -> dict[str, Any]:
-    """A mediator's own figures, per municipality they are registered for (or worked in) and in
+                            as_of: int, scope: frozenset[str] | None, registered: frozenset[str]) -> dict[str, Any]:
+    """A mediator's own figures, per municipality they were `registered` for (or worked in) and in
     total; only those in `scope` (None: all), the total counting only their work too."""
-    registered = await registry.mediator(pool, schema, mediator_id, as_of)
     rows = await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, as_of, scope,
                                                         mediator_id=mediator_id))
-    within = frozenset(registered.municipality_ids if registered else ()) | rows.municipalities()
+    within = registered | rows.municipalities()
     places = await registry.places(pool, schema, as_of, within if scope is None else within & scope)
     names = await registry.institution_names(pool, schema, rows.institutions())
     return by_municipality(rows, places, names)
+
+
+async def _written_under(pool: asyncpg.Pool, schema: str, mediator_id: str, state: ReportState,
+                         as_of: int) -> frozenset[str]:
+    """The municipalities of the registration a month's report was written under: as of its
+    submission, or as of `as_of` for a month not submitted. A mediator registered elsewhere since
+    leaves the month with the municipalities they were in."""
+    registered = await registry.mediator(pool, schema, mediator_id, state.submitted_sequence or as_of)
+    return frozenset(registered.municipality_ids if registered else ())
+
+
+async def monthly_within(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int,
+                         scope: frozenset[str]) -> bool:
+    """Whether a coordinator of `scope` may read the mediator's report for the month: it was written
+    under a registration in their municipalities, or part of the month's work was done there."""
+    state = report_state(await report_steps(pool, schema, mediator_id, month, as_of))
+    if await _written_under(pool, schema, mediator_id, state, as_of) & scope:
+        return True
+    period = Period.of_month(month)
+    rows = await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, as_of, scope,
+                                                        mediator_id=mediator_id))
+    return bool(rows.municipalities())
 
 
 async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int,
                   scope: frozenset[str] | None = None) -> dict[str, Any] | None:
     """The mediator's report for a month (None if no such mediator as of `as_of`).
 
-    With a `scope` (a coordinator's municipalities), the figures are those of the mediator's
-    work there only, and `figures_limited_to` says so.
+    Its sections are the municipalities of the registration it was written under and those where
+    the month's work was done, alike for the figures as submitted and as now. With a `scope` (a
+    coordinator's municipalities), the figures are those of the mediator's work there only, and
+    `figures_limited_to` says so.
     """
     mediator = await registry.mediator(pool, schema, mediator_id, as_of)
     if mediator is None:
         return None
     period = Period.of_month(month)
     state = report_state(await report_steps(pool, schema, mediator_id, month, as_of))
-    figures = await _mediator_figures(pool, schema, mediator_id, period, state.submitted_sequence or as_of, scope)
-    live = await _mediator_figures(pool, schema, mediator_id, period, as_of, scope) if state.submitted else None
+    registered = await _written_under(pool, schema, mediator_id, state, as_of)
+    figures = await _mediator_figures(pool, schema, mediator_id, period, state.submitted_sequence or as_of, scope,
+                                      registered)
+    live = (await _mediator_figures(pool, schema, mediator_id, period, as_of, scope, registered)
+            if state.submitted else None)
     report = monthly_report(mediator_id=mediator_id, mediator_name=mediator.name, month=month, as_of=as_of,
                             state=state, figures=figures, live=live)
-    if scope is not None and not set(mediator.municipality_ids) <= scope:
-        report["figures_limited_to"] = sorted(scope & set(mediator.municipality_ids))
+    if scope is not None and not registered <= scope:
+        report["figures_limited_to"] = sorted(m["municipality_id"] for m in report["municipalities"])
     return report

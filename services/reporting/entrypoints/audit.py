@@ -40,6 +40,10 @@ async def get_events(request: Request,
                      to_time: str | None = Query(None, pattern=params.BOUND_PATTERN,
                                                  description="Event time to (Riga day or RFC 3339), inclusive"),
                      type: list[str] | None = Query(None, description="Event type; repeat for several"),
+                     recorded_time: bool = Query(False, description="Filter from_time/to_time on when the server "
+                                                                    "recorded events (`recordedtime`) instead of "
+                                                                    "their `time`, as `tilts audit replay "
+                                                                    "--recorded-time`"),
                      principal: Principal = CALLER) -> StreamingResponse:
     if principal.role not in (Role.AUDITOR, Role.ADMIN):
         raise NotAllowed("only auditors and admins replay the log")
@@ -59,7 +63,8 @@ async def get_events(request: Request,
     # The replay ends where the log ended when it began: that is the answer's as-of sequence.
     as_of = head if last is None else min(last, head)
     events = replay(runtime.log, stream=runtime.settings.stream_name, from_sequence=first, to_sequence=as_of,
-                    from_time=times["since"], to_time=times["before"], types=types)
+                    from_time=times["since"], to_time=times["before"], types=types,
+                    time_field="recordedtime" if recorded_time else "time")
 
     async def lines() -> AsyncIterator[bytes]:
         try:

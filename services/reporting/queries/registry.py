@@ -46,6 +46,14 @@ async def mediator(pool: asyncpg.Pool, schema: str, mediator_id: str, as_of: int
     return MediatorRecord(record["mediator_id"], record["display_name"], tuple(record["municipality_ids"]))
 
 
+async def municipalities_ever(pool: asyncpg.Pool, schema: str, mediator_id: str, as_of: int) -> frozenset[str]:
+    """Every municipality the mediator was registered for, in any registration up to `as_of`."""
+    records = await pool.fetch(qualified(
+        """SELECT DISTINCT unnest(municipality_ids) AS municipality_id FROM {s}.mediator_registrations
+           WHERE mediator_id = $1 AND sequence <= $2""", schema), mediator_id, as_of)
+    return frozenset(r["municipality_id"] for r in records)
+
+
 async def mediator_ids(pool: asyncpg.Pool, schema: str, as_of: int) -> list[str]:
     """Every mediator registered up to `as_of`."""
     records = await pool.fetch(qualified(

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 import nats.errors
@@ -25,8 +29,16 @@ from shared.db.pool import create_pool
 log = structlog.get_logger(__name__)
 
 
+T = TypeVar("T")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 class NotConfigured(RuntimeError):
     """A service was started without the servers it needs."""
+
+
+class StoppedWhileStarting(RuntimeError):
+    """Told to stop (SIGTERM, Ctrl-C) while still waiting for NATS or PostgreSQL."""
 
 
 @dataclass
@@ -63,8 +75,45 @@ async def _wait_for_pool(url: str, name: str, command_timeout: float, attempts: 
     raise AssertionError("unreachable")
 
 
+async def until_told_to_stop(work: Awaitable[T]) -> T:
+    """`work`, given up when SIGTERM or SIGINT arrives before it is done.
+
+    Waiting for an unreachable server can last for ever, and uvicorn's own handlers only ask a
+    server to exit once it has started: a service waiting at startup ignored Ctrl-C, and
+    `tilts up` killed it after 15 s. The handlers in place are still called, and put back after.
+    """
+    task = asyncio.ensure_future(work)
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        return await task
+    loop = asyncio.get_running_loop()
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+
+    def stop(number: int, frame: object) -> None:
+        loop.call_soon_threadsafe(task.cancel)
+        if callable(handler := previous[signal.Signals(number)]):
+            handler(number, frame)
+
+    for number in STOP_SIGNALS:
+        signal.signal(number, stop)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if task.cancelled() and current is not None and not current.cancelling():
+            raise StoppedWhileStarting("told to stop while waiting for NATS or PostgreSQL") from None
+        raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 async def open_runtime(settings: Settings, service: str) -> Runtime:
-    """Connect to NATS and PostgreSQL, make sure the stream and the key table exist."""
+    """Connect to NATS and PostgreSQL, make sure the stream and the key table exist (or stop
+    waiting for them when the process is told to stop)."""
+    return await until_told_to_stop(_open_runtime(settings, service))
+
+
+async def _open_runtime(settings: Settings, service: str) -> Runtime:
     if not settings.nats_url or not settings.database_url:
         raise NotConfigured("set TILTS_NATS_URL and TILTS_DATABASE_URL, or run `tilts up`")
     nc = await connect(settings.nats_url, f"tilts-{service}")

@@ -208,7 +208,11 @@ def _checkpoints_row(checkpoints: CheckpointReport | None, unchecked: int) -> st
         return (f"[yellow]{_plural(unchecked, 'checkpoint')} NOT checked[/]: no notary public key "
                 "(--notary-key, from `tilts audit notary-key`)")
     if checkpoints is None:
-        return "none (no notary has signed this log)"
+        # Every intake signs checkpoints unless TILTS_NOTARY_ENABLED=false: a log without any may
+        # have been rebuilt without them, which the hash chains alone cannot show.
+        return ("[yellow]none[/]: no notary has signed this log. Unless the intake ran with "
+                "TILTS_NOTARY_ENABLED=false, that is itself a finding: check against checkpoints kept "
+                "outside the system (`tilts audit prove`)")
     latest = checkpoints.latest
     last = f"; the last covers {latest.size:,} events ({latest.time})" if latest else ""
     return f"{_plural(checkpoints.checkpoints, 'checkpoint')}, notary key {checkpoints.key_id}{last}"

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from shared.auth.tokens import TokenAuthority, parse_duration, signing_key_path, subject_problem
 from shared.roles import Role
@@ -85,4 +86,12 @@ app.command("restore")(restore_command)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except OSError as error:
+        if error.filename is None:  # not a file or directory: a real fault, with its traceback
+            raise
+        # A data dir that cannot be made or read is the user's to fix: say which path, and why.
+        console.print(f"[red]{escape(error.strerror or type(error).__name__)}: {escape(str(error.filename))}[/]\n"
+                      "Check the data dir (--data-dir or TILTS_DATA_DIR) and that this user may write there.")
+        raise SystemExit(1) from None

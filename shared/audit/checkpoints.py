@@ -126,9 +126,9 @@ class CheckpointChecker:
                 self._matching += 1
                 self._covered = max(self._covered, size)
             else:
-                where = (f"sequences {self._covered + 1:,} to {size:,} were rewritten (the first "
-                         f"{self._covered:,} still match)" if self._covered else f"the log up to sequence {size:,} "
-                         "was rewritten")
+                where = (f"something between sequences {self._covered + 1:,} and {size:,} was changed (the "
+                         f"first {self._covered:,} still match)" if self._covered
+                         else f"something up to sequence {size:,} was changed")
                 self._break(signed.number, size, f"root differs: {where}")
         line = self._line
         if self._next < len(line) and line[self._next].size == size:

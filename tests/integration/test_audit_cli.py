@@ -128,6 +128,9 @@ async def test_verify_exits_1_and_names_the_first_break_after_tampering(
     assert run.code == 1, run.stdout + run.stderr
     assert "BROKEN" in run.stdout
     assert f"First break: sequence {sequence} (event ev-3, case/c-1): hash mismatch" in run.stdout
+    # No notary ever signed this stream: verify says that this is itself worth a look.
+    assert "no notary has signed this log. Unless the intake ran with TILTS_NOTARY_ENABLED=false, that is " \
+           "itself a finding" in " ".join(run.stdout.split())
 
 
 async def test_without_nats_the_commands_say_the_system_must_be_running(settings: Settings, tmp_path: Path) -> None:

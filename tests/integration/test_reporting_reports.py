@@ -139,6 +139,13 @@ async def test_reports_come_as_csv_and_as_a_printable_page(demo: Demo) -> None:
     assert table and sum(int(r["cooperations"]) for r in table) == int(total)
     assert (await read(demo.reporting, "/v1/reports/summary", demo.auditor, table="by_institution",
                        **SEASON)).status_code == 422  # a table is a CSV's
+    excel = await read(demo.reporting, "/v1/reports/summary", demo.auditor, format="csv", dialect="excel", **SEASON)
+    assert excel.content.startswith("\ufeff".encode()) and excel.text.lstrip("\ufeff").startswith("from;to;")
+    assert list(csv.DictReader(io.StringIO(excel.text.lstrip("\ufeff")), delimiter=";")) == rows
+    for shape in ("json", "html"):
+        refused = await read(demo.reporting, "/v1/reports/monthly", demo.auditor, mediator_id="med-riga",
+                             month="2019-10", format=shape, dialect="excel")
+        assert refused.status_code == 422 and "dialect" in refused.text
     assert (await read(demo.reporting, "/v1/reports/summary", demo.auditor, table="figures",
                        **SEASON)).status_code == 200  # ...but the documented default may be sent with any format
 

@@ -52,6 +52,16 @@ def test_a_name_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() -
     assert rows[1]["name"].startswith("'=")
 
 
+def test_the_excel_dialect_has_a_byte_order_mark_and_semicolons_and_the_same_cells() -> None:
+    plain, excel = summary_csv(_summary()), summary_csv(_summary(), dialect="excel")
+    assert excel.startswith("\ufeff") and not plain.startswith("\ufeff")
+    assert excel.splitlines()[0] == "\ufeff" + ";".join(SUMMARY_COLUMNS)
+    assert list(csv.DictReader(io.StringIO(excel[1:]), delimiter=";")) == list(csv.DictReader(io.StringIO(plain)))
+    # Latvian text survives the trip through bytes, as a spreadsheet reads them
+    monthly = monthly_csv(_monthly(None), "by_institution", "excel").encode()
+    assert monthly.startswith(b"\xef\xbb\xbf") and "skola".encode() in monthly
+
+
 def test_the_monthly_csv_says_whose_month_and_as_of_which_sequence() -> None:
     rows = list(csv.DictReader(io.StringIO(monthly_csv(_monthly(None)))))
     assert [(r["mediator_id"], r["month"], r["status"], r["figures_as_of_sequence"], r["municipality_id"])

@@ -25,7 +25,7 @@ from services.reporting.application.report_reads import read_monthly, read_summa
 from services.reporting.queries.access_log import ReadsFilter
 from services.reporting.queries.casework import CaseFilter
 from services.reporting.queries.ledger import LedgerFilter
-from services.reporting.rendering.csv_export import TABLES, monthly_csv, summary_csv
+from services.reporting.rendering.csv_export import DIALECTS, TABLES, monthly_csv, summary_csv
 from services.reporting.rendering.html import render_monthly, render_summary
 from services.reporting.rendering.labels import LANGUAGES
 
@@ -53,6 +53,8 @@ FORMAT = Query("json", description="json, csv or a printable html page")
 LANG = Query("lv", description="Language of the html page")
 TABLE = Query("figures", description="for csv: figures (a row per municipality and the total) or "
                                      "by_institution (cooperations and acknowledgements per institution)")
+DIALECT = Query("rfc4180", description="for csv: rfc4180 (commas, plain UTF-8) or excel (semicolons and a "
+                                       "UTF-8 byte-order mark, for a spreadsheet opened with Latvian settings)")
 FROM_TIME = Query(None, alias="from", pattern=params.BOUND_PATTERN,
                   description="First Riga day, YYYY-MM-DD (or an RFC 3339 time with an offset)")
 TO_TIME = Query(None, pattern=params.BOUND_PATTERN,
@@ -62,6 +64,7 @@ TO_DAY = Query(pattern=params.DAY_PATTERN, description="Last day, YYYY-MM-DD (in
 Format = Literal[FORMATS]  # type: ignore[valid-type]
 Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 Table = Literal[TABLES]  # type: ignore[valid-type]
+Dialect = Literal[DIALECTS]  # type: ignore[valid-type]
 DomainName = Literal[DOMAINS]  # type: ignore[valid-type]
 ReferralStatus = Literal[REFERRAL_STATUSES]  # type: ignore[valid-type]
 Id = Annotated[str | None, Query(pattern=ID)]
@@ -79,14 +82,15 @@ def context(request: Request) -> ReadContext:
     return request.app.state.reading
 
 
-def _table(table: str, shape: str) -> str:
-    if table != "figures" and shape != "csv":
-        raise BadQuery("table", "applies to format=csv")
+def _table(table: str, dialect: str, shape: str) -> str:
+    for name, value, default in (("table", table, TABLES[0]), ("dialect", dialect, DIALECTS[0])):
+        if value != default and shape != "csv":
+            raise BadQuery(name, "applies to format=csv")
     return table
 
 
 def _csv(text: str, name: str, table: str) -> Response:
-    suffix = "" if table == "figures" else f"-{table}"
+    suffix = "" if table == TABLES[0] else f"-{table}"
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}{suffix}.csv"'})
 
@@ -148,13 +152,13 @@ async def get_referrals(request: Request, institution_id: Id = None, mediator_id
 async def get_monthly(request: Request, mediator_id: str = Query(pattern=ID),
                       month: str = Query(pattern=params.MONTH_PATTERN, description="YYYY-MM, a year 2000-2100"),
                       format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
-                      min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE,
+                      min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE, dialect: Dialect = DIALECT,
                       principal: Principal = CALLER) -> Response:
-    chosen = _table(table, format)
+    chosen = _table(table, dialect, format)
     report = await read_monthly(context(request), principal, mediator_id, month, as_of_sequence=as_of_sequence,
                                 min_sequence=min_sequence)
     if format == "csv":
-        return _csv(monthly_csv(report, chosen), f"tilts-{report['mediator_id']}-{report['month']}", chosen)
+        return _csv(monthly_csv(report, chosen, dialect), f"tilts-{report['mediator_id']}-{report['month']}", chosen)
     if format == "html":
         return HTMLResponse(render_monthly(report, lang), headers=HTML_POLICY)
     return JSONResponse(report)
@@ -164,13 +168,13 @@ async def get_monthly(request: Request, mediator_id: str = Query(pattern=ID),
             responses={**responses.report_shapes(responses.SUMMARY), **NOT_FOUND})
 async def get_summary(request: Request, from_: str = FROM_DAY, to: str = TO_DAY, municipality_id: Id = None,
                       format: Format = FORMAT, lang: Language = LANG, as_of_sequence: int | None = AS_OF,
-                      min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE,
+                      min_sequence: int | None = MIN_SEQUENCE, table: Table = TABLE, dialect: Dialect = DIALECT,
                       principal: Principal = CALLER) -> Response:
-    chosen = _table(table, format)
+    chosen = _table(table, dialect, format)
     report = await read_summary(context(request), principal, params.period(from_, to), municipality_id,
                                 as_of_sequence=as_of_sequence, min_sequence=min_sequence)
     if format == "csv":
-        return _csv(summary_csv(report, chosen), f"tilts-summary-{report['from']}-{report['to']}", chosen)
+        return _csv(summary_csv(report, chosen, dialect), f"tilts-summary-{report['from']}-{report['to']}", chosen)
     if format == "html":
         return HTMLResponse(render_summary(report, lang, municipality_id), headers=HTML_POLICY)
     return JSONResponse(report)

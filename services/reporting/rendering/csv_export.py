@@ -3,6 +3,10 @@
 `table=by_institution` gives the cooperations by institution instead: one row per institution
 within each municipality's section (an institution appears under each municipality whose
 mediators worked with it), with how many of those cooperations it acknowledged.
+
+`dialect=excel` writes the same table for a spreadsheet opened with a double click: a UTF-8
+byte-order mark (without it Excel reads "Rīga" as "RÄ«ga") and semicolons between cells (the
+list separator of Latvian regional settings, where a comma is the decimal mark).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ SUMMARY_COLUMNS = ("from", "to", "as_of_sequence", "municipality_id", "name", *F
 MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "as_of_sequence",
                    "municipality_id", "name", *FIGURE_COLUMNS)
 TABLES = ("figures", "by_institution")
+DIALECTS = ("rfc4180", "excel")
 INSTITUTION_COLUMNS = ("municipality_id", "institution_id", "name", "cooperations", "acknowledged")
 
 
@@ -46,9 +51,12 @@ def figure_cells(figures: dict[str, Any]) -> dict[str, int]:
     return cells
 
 
-def _write(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+def _write(columns: tuple[str, ...], rows: list[dict[str, Any]], dialect: str) -> str:
+    excel = dialect == "excel"
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    if excel:
+        out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", delimiter=";" if excel else ",")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
@@ -60,23 +68,23 @@ def _by_institution(head: dict[str, Any], report: dict[str, Any]) -> list[dict[s
             for m in report["municipalities"] for i in m["cooperations"]["by_institution"]]
 
 
-def summary_csv(report: dict[str, Any], table: str = "figures") -> str:
+def summary_csv(report: dict[str, Any], table: str = "figures", dialect: str = "rfc4180") -> str:
     """The summary report as CSV."""
     head = {"from": report["from"], "to": report["to"], "as_of_sequence": report["as_of_sequence"]}
     if table == "by_institution":
-        return _write((*SUMMARY_COLUMNS[:3], *INSTITUTION_COLUMNS), _by_institution(head, report))
+        return _write((*SUMMARY_COLUMNS[:3], *INSTITUTION_COLUMNS), _by_institution(head, report), dialect)
     rows = [{**head, "municipality_id": m["municipality_id"], "name": _text(m["name"]), **figure_cells(m)}
             for m in report["municipalities"]]
     rows.append({**head, "municipality_id": "total", "name": "", **figure_cells(report["total"])})
-    return _write(SUMMARY_COLUMNS, rows)
+    return _write(SUMMARY_COLUMNS, rows, dialect)
 
 
-def monthly_csv(report: dict[str, Any], table: str = "figures") -> str:
+def monthly_csv(report: dict[str, Any], table: str = "figures", dialect: str = "rfc4180") -> str:
     """A monthly report as CSV (the figures as submitted, or as of now for a draft)."""
     head = {key: report[key] for key in MONTHLY_COLUMNS[:5]}
     if table == "by_institution":
-        return _write((*MONTHLY_COLUMNS[:5], *INSTITUTION_COLUMNS), _by_institution(head, report))
+        return _write((*MONTHLY_COLUMNS[:5], *INSTITUTION_COLUMNS), _by_institution(head, report), dialect)
     rows = [{**head, "municipality_id": m["municipality_id"], "name": _text(m["name"]), **figure_cells(m)}
             for m in report["municipalities"]]
     rows.append({**head, "municipality_id": "total", "name": "", **figure_cells(report)})
-    return _write(MONTHLY_COLUMNS, rows)
+    return _write(MONTHLY_COLUMNS, rows, dialect)

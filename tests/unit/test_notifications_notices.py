@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shared.config import Settings
 from shared.events.envelope import StoredEvent
 from services.notifications.domain.fanout import Names, SubscriptionInterest, learn, notice_for
 from services.notifications.domain.messages import how_to_respond, webhook_body
@@ -119,3 +120,10 @@ def test_a_link_runs_from_when_it_is_sent_so_a_requeued_notice_does_not_arrive_e
     requeued_at = recorded + timedelta(days=45)  # parked during an outage, requeued weeks later
     late = Composer(key, "http://n", "http://i", ttl, clock=lambda: requeued_at)
     assert late.link(delivery)[1] == requeued_at + ttl
+
+
+def test_notices_tell_the_public_intake_address_which_defaults_to_the_one_answers_are_posted_to() -> None:
+    internal = Settings(intake_url="http://intake:8080/")
+    assert internal.intake_public_url() == internal.intake_base_url() == "http://intake:8080"
+    public = internal.model_copy(update={"public_intake_url": "https://api.tilts.example/"})
+    assert (public.intake_public_url(), public.intake_base_url()) == ("https://api.tilts.example", "http://intake:8080")

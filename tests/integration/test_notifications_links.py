@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from prometheus_client import REGISTRY
@@ -99,15 +101,23 @@ async def test_a_double_submit_appends_one_answer(
 
         missing_reason = await notify.client.post(link, headers=FORM, content="action=dispute&text=")
         assert missing_reason.status_code == 422 and "norādiet iemeslu" in missing_reason.text
+        # A refused text: the page tells the real cause and gives back what was typed (escaped).
+        typed = "<b>Nenotika</b>\r\n" + "x" * 500
+        too_long = await notify.client.post(link, headers=FORM, content=urlencode({"action": "dispute", "text": typed}))
+        assert too_long.status_code == 422 and "par garu" in too_long.text and "too long" in too_long.text
+        assert "norādiet iemeslu" not in too_long.text and "<b>Nenotika" not in too_long.text
+        assert f">{html.escape(typed, quote=False)}</textarea>" in too_long.text
 
+        # The textarea is multi-line and the reason one line: its line breaks fold into spaces.
+        reason = urlencode({"action": "dispute", "text": "Tikšanās nenotika.\r\nSkolotāja bija slima."})
         disputes_before = _link_answers("dispute")
-        answers = await asyncio.gather(*(notify.client.post(link, headers=FORM, content="action=dispute&text=Nenotika")
+        answers = await asyncio.gather(*(notify.client.post(link, headers=FORM, content=reason)
                                          for _ in range(4)))
         assert {a.status_code for a in answers} <= {200, 409} and 200 in {a.status_code for a in answers}
         assert _link_answers("dispute") - disputes_before == 1  # the metric counts answers, not clicks
         history = await _history(live_intake, world, "cooperation", cooperation)
         assert [e.type for e in history] == ["tilts.cooperation.recorded", "tilts.cooperation.disputed"]
-        assert history[1].data["reason"] == "Nenotika"
+        assert history[1].data["reason"] == "Tikšanās nenotika. Skolotāja bija slima."
 
 
 async def test_a_referral_is_accepted_then_completed_through_its_link(

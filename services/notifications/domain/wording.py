@@ -54,6 +54,28 @@ MESSAGES = {
     "unavailable": ("Atbildi šobrīd nevar reģistrēt. Lūdzu, mēģiniet vēlreiz pēc minūtes.",
                     "The answer cannot be recorded right now. Please try again in a minute."),
     "refused": ("Atbildi nevarēja reģistrēt.", "The answer could not be recorded."),
-    "reason": ("Lūdzu, norādiet iemeslu.", "Please give a reason."),
-    "form": ("Atbilde nav derīga. Lūdzu, pārbaudiet to.", "The answer is not valid. Please check it."),
 }
+# Why a form's answer was refused, by InvalidAnswer.code; {…} are filled from its context.
+PROBLEMS = {
+    "missing": ("Lūdzu, norādiet iemeslu.", "Please give a reason."),
+    "action": ("Šo atbildi tagad nevar sniegt. Lūdzu, izvēlieties kādu no pogām.",
+               "This answer cannot be given now. Please choose one of the buttons."),
+    "string_too_long": ("Teksts ir par garu: ne vairāk kā {max_length} rakstzīmes.",
+                        "The text is too long: at most {max_length} characters."),
+    "string_too_short": ("Teksts ir tukšs vai satur tikai neredzamas rakstzīmes.",
+                         "The text is empty or holds only invisible characters."),
+    "text_control_character": ("Tekstā ir vadības rakstzīmes, kuras nevar saglabāt.",
+                               "The text contains control characters that cannot be stored."),
+    "text_bidi_control": ("Tekstā ir teksta virziena vadības rakstzīmes, kuras nevar saglabāt.",
+                          "The text contains bidirectional override or isolate characters that cannot be stored."),
+}
+_ANY_PROBLEM = ("Atbilde nav derīga: {detail}", "The answer is not valid: {detail}")
+
+
+def problem_words(code: str, detail: str, context: dict) -> tuple[str, str]:
+    """Latvian and English for why an answer was refused: the real cause, never a guess."""
+    lv, en = PROBLEMS.get(code, _ANY_PROBLEM)
+    try:
+        return lv.format(detail=detail, **context), en.format(detail=detail, **context)
+    except (KeyError, IndexError):
+        return _ANY_PROBLEM[0].format(detail=detail), _ANY_PROBLEM[1].format(detail=detail)

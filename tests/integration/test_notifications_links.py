@@ -220,3 +220,27 @@ async def test_an_expired_or_altered_link_is_refused(
         assert as_json.status_code == 410 and as_json.headers["content-type"] == "application/problem+json"
         assert as_json.json()["type"].endswith("/gone") and as_json.json()["title"] == "Gone"
         assert [d["status"] for d in await deliveries(notify, world)] == ["delivered"]
+
+
+async def test_deleting_the_subscription_revokes_its_links_and_the_page_says_so(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        subscription = await subscribe(notify, world, "email", "aizgajusi@ozolu-skola.lv")
+        await world.cooperation("coop")
+        await eventually(lambda: inbox.messages, what="a mail")
+        link = _link(inbox)
+        deleted = await notify.client.delete(f"/v1/subscriptions/{subscription['id']}", headers=world.admin)
+        assert deleted.status_code == 204
+
+        page = await notify.client.get(link, headers=HTML)
+        assert page.status_code == 410 and "abonements" in page.text and "ir dzēsts" in page.text
+        assert "has been removed" in page.text and "API" in page.text and "nav derīga" not in page.text
+        answer = await notify.client.post(link, headers=FORM, content="action=acknowledge")
+        assert answer.status_code == 410 and "ir dzēsts" in answer.text
+        as_json = await notify.client.get(link)
+        assert as_json.status_code == 410 and as_json.headers["content-type"] == "application/problem+json"
+        assert "removed" in as_json.json()["detail"]
+        documented = notify.app.openapi()["paths"]["/v1/subscriptions/{subscription_id}"]["delete"]["description"]
+        assert "revokes the answer links" in documented and "create the new subscription first" in documented

@@ -80,6 +80,8 @@ class LinkAnswers:
         answerable = await self._store.answerable(link)
         if answerable is None:
             return LinkRefused("invalid")
+        if answerable.revoked:
+            return LinkRefused("revoked")
         state = answerable.state
         for use in await self._store.uses(link):  # the log may not have reached the fan-out yet
             if use.done:

@@ -90,6 +90,9 @@ def _failure(request: Request, status: int, key: str, detail: str, page: Page | 
 def _refused_link(request: Request, refused: LinkRefused) -> Response:
     if refused.reason == "expired":
         return _failure(request, 410, "expired", "the link has expired")
+    if refused.reason == "revoked":
+        return _failure(request, 410, "revoked", "the subscription this notice was sent to has been removed, which "
+                                                 "revoked its links; answer through the institution's API")
     return _failure(request, 404, "invalid", "the link is not valid")
 
 

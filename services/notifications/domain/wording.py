@@ -51,12 +51,12 @@ MESSAGES = {
                 "This has already been answered; each answer can be given with the link only once."),
     "expired": ("Saites derīguma termiņš ir beidzies.", "This link has expired."),
     "invalid": ("Saite nav derīga.", "This link is not valid."),
-    "revoked": ("Šī saite vairs nedarbojas: paziņojumu abonements, uz kuru šis paziņojums tika nosūtīts, ir dzēsts. "
-                "Lūdzu, sazinieties ar to, kas jūsu iestādē pārvalda Tilts paziņojumus, vai atbildiet, izmantojot "
-                "iestādes sistēmu (API).",
-                "This link no longer works: the subscription this notice was sent to has been removed. Please ask "
-                "whoever manages Tilts notifications at your institution, or answer through the institution's "
-                "system (API)."),
+    "revoked": (("Šī saite vairs nedarbojas: paziņojumu abonements, uz kuru šis paziņojums tika nosūtīts, ir dzēsts. "
+                 "Lūdzu, sazinieties ar to, kas jūsu iestādē pārvalda Tilts paziņojumus, vai atbildiet, izmantojot "
+                 "iestādes sistēmu (API)."),
+                ("This link no longer works: the subscription this notice was sent to has been removed. Please ask "
+                 "whoever manages Tilts notifications at your institution, or answer through the institution's "
+                 "system (API).")),
     "unavailable": ("Atbildi šobrīd nevar reģistrēt. Lūdzu, mēģiniet vēlreiz pēc minūtes.",
                     "The answer cannot be recorded right now. Please try again in a minute."),
     "refused": ("Atbildi nevarēja reģistrēt.", "The answer could not be recorded."),

@@ -244,3 +244,25 @@ async def test_deleting_the_subscription_revokes_its_links_and_the_page_says_so(
         assert "removed" in as_json.json()["detail"]
         documented = notify.app.openapi()["paths"]["/v1/subscriptions/{subscription_id}"]["delete"]["description"]
         assert "revokes the answer links" in documented and "create the new subscription first" in documented
+
+
+async def test_a_link_never_used_says_already_answered_when_another_notice_answered_first(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        await subscribe(notify, world, "email", "lietvede@ozolu-skola.lv")
+        await world.cooperation("coop")
+        await eventually(lambda: len(inbox.messages) == 2, what="two mails")
+        first, second = _link(inbox, 0), _link(inbox, 1)
+        assert first != second
+        answered = await notify.client.post(first, headers=FORM, content="action=acknowledge")
+        assert answered.status_code == 200
+
+        async def other_link_answered() -> str | None:
+            page = await notify.client.get(second, headers=HTML)
+            return page.text if "jau ir atbildēts" in page.text else None
+        text = await eventually(other_link_answered, what="the other notice's page showing the answer")
+        assert "ar šo vai citu paziņojumu" in text and "through this or another notice" in text
+        assert "only once" not in text and "tikai vienu reizi" not in text

@@ -47,8 +47,9 @@ MESSAGES = {
     "answered": ("Paldies! Jūsu atbilde ir reģistrēta.", "Thank you! Your answer has been recorded."),
     "accepted": ("Paldies! Nosūtījums pieņemts. Kad pakalpojums sniegts, atzīmējiet to šeit.",
                  "Thank you! The referral is accepted. When the service has been provided, mark it here."),
-    "already": ("Uz šo jau ir atbildēts; katru atbildi ar saiti var sniegt tikai vienu reizi.",
-                "This has already been answered; each answer can be given with the link only once."),
+    # True however it was answered: with this link, another notice's link, or the institution's system.
+    "already": ("Uz šo jau ir atbildēts (ar šo vai citu paziņojumu, vai iestādes sistēmā).",
+                "This has already been answered (through this or another notice, or the institution's system)."),
     "expired": ("Saites derīguma termiņš ir beidzies.", "This link has expired."),
     "invalid": ("Saite nav derīga.", "This link is not valid."),
     "revoked": (("Šī saite vairs nedarbojas: paziņojumu abonements, uz kuru šis paziņojums tika nosūtīts, ir dzēsts. "

@@ -266,3 +266,25 @@ async def test_a_link_never_used_says_already_answered_when_another_notice_answe
         text = await eventually(other_link_answered, what="the other notice's page showing the answer")
         assert "ar šo vai citu paziņojumu" in text and "through this or another notice" in text
         assert "only once" not in text and "tikai vienu reizi" not in text
+
+
+async def test_the_mail_about_an_answer_names_the_cooperations_time_mediator_and_contact(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv",
+                        event_types=["tilts.cooperation.recorded", "tilts.cooperation.disputed"])
+        family = await world.family("fam", surname=f"Slepena{unique_id}")
+        cooperation = await world.cooperation("coop", family_id=family)
+        await eventually(lambda: inbox.messages, what="the mail about the cooperation")
+        disputed = await notify.client.post(_link(inbox), headers=FORM, content="action=dispute&text=Nenotika")
+        assert disputed.status_code == 200
+
+        await eventually(lambda: len(inbox.messages) == 2, what="the mail about the answer")
+        first, answer = SmtpInbox.text(inbox.messages[0]), SmtpInbox.text(inbox.messages[1])
+        assert f"Sadarbība {cooperation} ir apstrīdēta" in answer
+        when = re.search(r"(\d\d\.\d\d\.\d{4}\. \d\d:\d\d) sadarbojās", first).group(1)
+        assert f"Sadarbības laiks: {when}" in answer
+        assert "Romu mediators:   Marta Ozoliņa" in answer and "Ilze Kalniņa (sociālā pedagoģe)" in answer
+        assert "Nenotika" not in answer and family not in answer and f"Slepena{unique_id}" not in answer

@@ -108,4 +108,11 @@ MIGRATIONS = [
         CREATE INDEX cooperations_institution ON {schema}.cooperations (institution_id);
         CREATE INDEX referrals_institution ON {schema}.referrals (institution_id);
         CREATE INDEX institutions_municipality ON {schema}.institutions (municipality_id)"""),
+    # An answer's notice names the cooperation as its first notice did. Rows learnt before this
+    # take the names from that first notice where one was stored (else the answer gives ids only).
+    Migration(7, "cooperations: mediator and time, for answer notices", """
+        ALTER TABLE {schema}.cooperations ADD COLUMN mediator_id text, ADD COLUMN recorded_time text;
+        UPDATE {schema}.cooperations c
+        SET mediator_id = n.facts->'mediator'->>'id', recorded_time = n.facts->>'time'
+        FROM {schema}.notices n WHERE n.event_id = c.event_id"""),
 ]

@@ -96,6 +96,9 @@ async def test_local_use_allows_loopback_over_http_but_never_link_local(
             answer = await notify.client.post("/v1/subscriptions", headers=world.admin, json={
                 "institution_id": world.institution, "channel": "webhook", "target": target})
             assert answer.status_code == status, (target, answer.text)
+        ftp = await notify.client.post("/v1/subscriptions", headers=world.admin, json={
+            "institution_id": world.institution, "channel": "webhook", "target": "ftp://127.0.0.1/hook"})
+        assert ftp.status_code == 422 and "or http:// to a loopback or private address" in ftp.text
 
 
 async def test_targets_are_checked_again_at_delivery_time(

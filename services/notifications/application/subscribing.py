@@ -97,7 +97,7 @@ class Subscriptions:
         return None
 
     async def _checked_target(self, request: SubscriptionRequest) -> Target | Refusal | str:
-        target = check_target(request)
+        target = check_target(request, self._allow_private)
         if isinstance(target, Refused):
             return invalid("target", target.reason)
         if isinstance(target, Target):

@@ -22,7 +22,7 @@ from services.notifications.domain.fanout import AnsweredCooperation, Learnt, Na
 from services.notifications.domain.messages import next_digest_at
 from services.notifications.domain.notices import Notice
 
-from .schema import SCHEMA, WAKE_CHANNEL
+from .schema import FANOUT, SCHEMA, SUBSCRIBING_LOCK, WAKE_CHANNEL
 
 S = SCHEMA
 
@@ -52,7 +52,7 @@ async def _write_learnt(connection: asyncpg.Connection, learnt: Learnt) -> None:
 class FanOutProjection:
     """Learns names and answer states from the log, and turns events into deliveries."""
 
-    name = "notifications-fanout"
+    name = FANOUT
     aggregate_types: frozenset[str] | None = frozenset({"cooperation", "referral", "institution", "mediator"})
 
     def __init__(self, digest_hour: int, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -65,6 +65,9 @@ class FanOutProjection:
         if not candidates:
             return
         institutions = await self._institutions_of(connection, candidates)
+        # Held until this batch (and its position) commits: a subscription being created waits,
+        # then starts after this batch; one created before is seen by the read below.
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", SUBSCRIBING_LOCK)
         interests = await self._interests(connection, set(institutions.values()))
         reached = [(e, [s for s in interests.get(institutions.get(e.id, ""), []) if s.wants(e)])
                    for e in candidates]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from shared.bus.projection import POSITIONS_MIGRATION
+from shared.bus.projection import POSITIONS_MIGRATION, advisory_lock_key
 from shared.db.migrations import Migration
 
 SCHEMA = "tilts_notifications"
 WAKE_CHANNEL = "tilts_notifications_due"  # NOTIFY'd in the fan-out's transaction: delivered on COMMIT
+FANOUT = "notifications-fanout"  # the fan-out projection's name (its row in projection_positions)
+# Taken (transaction-scoped) by the fan-out before it reads the subscriptions, and by a new
+# subscription while it reads the fan-out's position and is inserted: see SubscriptionStore.add.
+SUBSCRIBING_LOCK = advisory_lock_key(SCHEMA, f"{FANOUT}:subscribing")
 
 MIGRATIONS = [
     POSITIONS_MIGRATION,

@@ -35,5 +35,7 @@ umask 077
     echo "POSTGRES_PASSWORD=$(password)"
     echo "# Where institutions open their answer links (the notifications service behind HTTPS)."
     echo "TILTS_NOTIFY_PUBLIC_URL=http://127.0.0.1:8082"
+    echo "# Where institutions' own systems post their answers (the intake behind HTTPS); notices tell it."
+    echo "TILTS_PUBLIC_INTAKE_URL=http://127.0.0.1:8080"
 } >"$target"
 echo "wrote $target (mode 0600)"

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     intake_url: str | None = None  # where notifications posts answers; default: the local intake
     notify_public_url: str | None = None  # base of acknowledgement links; default: the local service
+    # The intake as institutions' own systems reach it (told in notices); default: intake_url.
+    public_intake_url: str | None = None
     notify_email_from: str = "Tilts <tilts@localhost>"
     notify_link_ttl: timedelta = timedelta(days=30)
     notify_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -85,6 +87,14 @@ class Settings(BaseSettings):
     def intake_base_url(self) -> str:
         """Where the intake answers (notifications posts acknowledgements there)."""
         return (self.intake_url or self.service_url("intake")).rstrip("/")
+
+    def intake_public_url(self) -> str:
+        """The intake's address that notices tell institutions to post answers to.
+
+        Not `intake_base_url()`: in a deployment that is an internal name (`http://intake:8080`),
+        which no institution's system can reach; locally the two are the same.
+        """
+        return (self.public_intake_url or self.intake_base_url()).rstrip("/")
 
     def notifications_public_url(self) -> str:
         """The base of links sent to institutions."""

@@ -102,7 +102,7 @@ async def _open(app: FastAPI, settings: Settings) -> Parts:
                              per_origin=settings.notify_per_target_concurrency)
     intake = IntakeClient(settings.intake_base_url(), runtime.tokens)
     templates = Templates()
-    composer = Composer(link_key, settings.notifications_public_url(), settings.intake_base_url(),
+    composer = Composer(link_key, settings.notifications_public_url(), settings.intake_public_url(),
                         settings.notify_link_ttl)
     wakeup = Wakeup(settings.database_url or "", WAKE_CHANNEL)
     store = DeliveryStore(runtime.pool)

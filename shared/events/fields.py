@@ -5,20 +5,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic import (AfterValidator, BeforeValidator, Field, Strict, StrictInt, StrictStr, ValidationInfo,
-                      WithJsonSchema)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, Field, Strict, StrictInt, StrictStr,
+                      ValidationInfo, WithJsonSchema)
 from pydantic_core import PydanticCustomError
 
 __all__ = [
     "ActivityKind", "Answer", "BirthYear", "Channel", "Domain", "DurationMinutes", "Id", "IsoDate",
     "InstitutionKind", "LongText", "Month", "Name", "OptionalLongText", "OptionalName",
     "OptionalShortText", "OutcomeKind", "Participants", "Relation", "Resolution", "ShortText",
-    "Domains", "MunicipalityIds", "PersonIds", "clean_text", "not_after_tomorrow",
+    "Domains", "MunicipalityIds", "PersonIds", "clean_text", "is_single_line", "not_after_tomorrow",
     "ID_MAX_LENGTH", "NAME_MAX_LENGTH", "SHORT_TEXT_MAX_LENGTH", "LONG_TEXT_MAX_LENGTH",
 ]
 
@@ -153,31 +154,47 @@ def _text_schema(max_length: int, optional: bool) -> WithJsonSchema:
     return WithJsonSchema({"anyOf": [schema, {"type": "null"}]} if optional else schema)
 
 
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """Marks a text type single- or multi-line, so a form can tell which of a model's fields take
+    a textarea's line breaks as they are (pydantic ignores this metadata)."""
+
+    multiline: bool
+
+
+_ONE_LINE, _MANY_LINES = Lines(False), Lines(True)
+
 Name = Annotated[StrictStr, AfterValidator(_required(NAME_MAX_LENGTH, False)),
-                 _text_schema(NAME_MAX_LENGTH, False)]
+                 _text_schema(NAME_MAX_LENGTH, False), _ONE_LINE]
 """A name: single line, at most 200 characters after NFC normalisation and stripping."""
 
 ShortText = Annotated[StrictStr, AfterValidator(_required(SHORT_TEXT_MAX_LENGTH, False)),
-                      _text_schema(SHORT_TEXT_MAX_LENGTH, False)]
+                      _text_schema(SHORT_TEXT_MAX_LENGTH, False), _ONE_LINE]
 """A short single-line text of at most 500 characters."""
 
 LongText = Annotated[StrictStr, AfterValidator(_required(LONG_TEXT_MAX_LENGTH, True)),
-                     _text_schema(LONG_TEXT_MAX_LENGTH, False)]
+                     _text_schema(LONG_TEXT_MAX_LENGTH, False), _MANY_LINES]
 """A multi-line text of at most 4000 characters (newlines and tabs allowed)."""
 
 OptionalName = Annotated[StrictStr | None, AfterValidator(_optional(NAME_MAX_LENGTH, False)),
-                         _text_schema(NAME_MAX_LENGTH, True)]
+                         _text_schema(NAME_MAX_LENGTH, True), _ONE_LINE]
 """`Name` or None; blank text reads as None."""
 
 OptionalShortText = Annotated[StrictStr | None,
                               AfterValidator(_optional(SHORT_TEXT_MAX_LENGTH, False)),
-                              _text_schema(SHORT_TEXT_MAX_LENGTH, True)]
+                              _text_schema(SHORT_TEXT_MAX_LENGTH, True), _ONE_LINE]
 """`ShortText` or None; blank text reads as None."""
 
 OptionalLongText = Annotated[StrictStr | None,
                              AfterValidator(_optional(LONG_TEXT_MAX_LENGTH, True)),
-                             _text_schema(LONG_TEXT_MAX_LENGTH, True)]
+                             _text_schema(LONG_TEXT_MAX_LENGTH, True), _MANY_LINES]
 """`LongText` or None; blank text reads as None."""
+
+
+def is_single_line(model: type[BaseModel], field: str) -> bool:
+    """Whether `model.field` is a text that must be one line (Name, ShortText and their optionals)."""
+    return _ONE_LINE in model.model_fields[field].metadata
+
 
 # --- dates and numbers ----------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from prometheus_client import REGISTRY
@@ -99,15 +101,23 @@ async def test_a_double_submit_appends_one_answer(
 
         missing_reason = await notify.client.post(link, headers=FORM, content="action=dispute&text=")
         assert missing_reason.status_code == 422 and "norādiet iemeslu" in missing_reason.text
+        # A refused text: the page tells the real cause and gives back what was typed (escaped).
+        typed = "<b>Nenotika</b>\r\n" + "x" * 500
+        too_long = await notify.client.post(link, headers=FORM, content=urlencode({"action": "dispute", "text": typed}))
+        assert too_long.status_code == 422 and "par garu" in too_long.text and "too long" in too_long.text
+        assert "norādiet iemeslu" not in too_long.text and "<b>Nenotika" not in too_long.text
+        assert f">{html.escape(typed, quote=False)}</textarea>" in too_long.text
 
+        # The textarea is multi-line and the reason one line: its line breaks fold into spaces.
+        reason = urlencode({"action": "dispute", "text": "Tikšanās nenotika.\r\nSkolotāja bija slima."})
         disputes_before = _link_answers("dispute")
-        answers = await asyncio.gather(*(notify.client.post(link, headers=FORM, content="action=dispute&text=Nenotika")
+        answers = await asyncio.gather(*(notify.client.post(link, headers=FORM, content=reason)
                                          for _ in range(4)))
         assert {a.status_code for a in answers} <= {200, 409} and 200 in {a.status_code for a in answers}
         assert _link_answers("dispute") - disputes_before == 1  # the metric counts answers, not clicks
         history = await _history(live_intake, world, "cooperation", cooperation)
         assert [e.type for e in history] == ["tilts.cooperation.recorded", "tilts.cooperation.disputed"]
-        assert history[1].data["reason"] == "Nenotika"
+        assert history[1].data["reason"] == "Tikšanās nenotika. Skolotāja bija slima."
 
 
 async def test_a_referral_is_accepted_then_completed_through_its_link(
@@ -210,3 +220,71 @@ async def test_an_expired_or_altered_link_is_refused(
         assert as_json.status_code == 410 and as_json.headers["content-type"] == "application/problem+json"
         assert as_json.json()["type"].endswith("/gone") and as_json.json()["title"] == "Gone"
         assert [d["status"] for d in await deliveries(notify, world)] == ["delivered"]
+
+
+async def test_deleting_the_subscription_revokes_its_links_and_the_page_says_so(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        subscription = await subscribe(notify, world, "email", "aizgajusi@ozolu-skola.lv")
+        await world.cooperation("coop")
+        await eventually(lambda: inbox.messages, what="a mail")
+        link = _link(inbox)
+        deleted = await notify.client.delete(f"/v1/subscriptions/{subscription['id']}", headers=world.admin)
+        assert deleted.status_code == 204
+
+        page = await notify.client.get(link, headers=HTML)
+        assert page.status_code == 410 and "abonements" in page.text and "ir dzēsts" in page.text
+        assert "has been removed" in page.text and "API" in page.text and "nav derīga" not in page.text
+        answer = await notify.client.post(link, headers=FORM, content="action=acknowledge")
+        assert answer.status_code == 410 and "ir dzēsts" in answer.text
+        as_json = await notify.client.get(link)
+        assert as_json.status_code == 410 and as_json.headers["content-type"] == "application/problem+json"
+        assert "removed" in as_json.json()["detail"]
+        documented = notify.app.openapi()["paths"]["/v1/subscriptions/{subscription_id}"]["delete"]["description"]
+        assert "revokes the answer links" in documented and "create the new subscription first" in documented
+
+
+async def test_a_link_never_used_says_already_answered_when_another_notice_answered_first(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        await subscribe(notify, world, "email", "lietvede@ozolu-skola.lv")
+        await world.cooperation("coop")
+        await eventually(lambda: len(inbox.messages) == 2, what="two mails")
+        first, second = _link(inbox, 0), _link(inbox, 1)
+        assert first != second
+        answered = await notify.client.post(first, headers=FORM, content="action=acknowledge")
+        assert answered.status_code == 200
+
+        async def other_link_answered() -> str | None:
+            page = await notify.client.get(second, headers=HTML)
+            return page.text if "jau ir atbildēts" in page.text else None
+        text = await eventually(other_link_answered, what="the other notice's page showing the answer")
+        assert "ar šo vai citu paziņojumu" in text and "through this or another notice" in text
+        assert "only once" not in text and "tikai vienu reizi" not in text
+
+
+async def test_the_mail_about_an_answer_names_the_cooperations_time_mediator_and_contact(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv",
+                        event_types=["tilts.cooperation.recorded", "tilts.cooperation.disputed"])
+        family = await world.family("fam", surname=f"Slepena{unique_id}")
+        cooperation = await world.cooperation("coop", family_id=family)
+        await eventually(lambda: inbox.messages, what="the mail about the cooperation")
+        disputed = await notify.client.post(_link(inbox), headers=FORM, content="action=dispute&text=Nenotika")
+        assert disputed.status_code == 200
+
+        await eventually(lambda: len(inbox.messages) == 2, what="the mail about the answer")
+        first, answer = SmtpInbox.text(inbox.messages[0]), SmtpInbox.text(inbox.messages[1])
+        assert f"Sadarbība {cooperation} ir apstrīdēta" in answer
+        when = re.search(r"(\d\d\.\d\d\.\d{4}\. \d\d:\d\d) sadarbojās", first).group(1)
+        assert f"Sadarbības laiks: {when}" in answer
+        assert "Romu mediators:   Marta Ozoliņa" in answer and "Ilze Kalniņa (sociālā pedagoģe)" in answer
+        assert "Nenotika" not in answer and family not in answer and f"Slepena{unique_id}" not in answer

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from shared.roles import Role
+from services.notifications.adapters.schema import SCHEMA
 from tests.support.harness import Harness
-from tests.support.inboxes import WebhookReceiver
+from tests.support.inboxes import WebhookReceiver, eventually
 from tests.support.live_server import serving
 from tests.support.notify import (caught_up, deliveries, notifications_settings, running_notifications, settled,
                                   subscribe)
@@ -96,6 +99,9 @@ async def test_local_use_allows_loopback_over_http_but_never_link_local(
             answer = await notify.client.post("/v1/subscriptions", headers=world.admin, json={
                 "institution_id": world.institution, "channel": "webhook", "target": target})
             assert answer.status_code == status, (target, answer.text)
+        ftp = await notify.client.post("/v1/subscriptions", headers=world.admin, json={
+            "institution_id": world.institution, "channel": "webhook", "target": "ftp://127.0.0.1/hook"})
+        assert ftp.status_code == 422 and "or http:// to a loopback or private address" in ftp.text
 
 
 async def test_targets_are_checked_again_at_delivery_time(
@@ -134,3 +140,93 @@ async def test_deleting_a_subscription_cancels_what_it_has_not_delivered(
         await caught_up(notify, live_intake)
         assert len(await deliveries(notify, world)) == 1 and len(receiver.requests) == 1
 
+
+
+async def _recorded(intake: Harness, world: World, cooperation_id: str):
+    runtime = intake.app.state.runtime
+    [recorded] = await runtime.log.history(runtime.subjects.aggregate(world.municipality, "cooperation",
+                                                                      cooperation_id))
+    return recorded
+
+
+async def test_an_event_fanned_out_while_subscribing_is_before_the_subscription_not_missed_by_it(
+        make_settings, live_intake: Harness, unique_id: str) -> None:
+    world = await World.create(live_intake, unique_id)
+    receiver = WebhookReceiver()
+    settings = await notifications_settings(make_settings, live_intake)
+    async with serving(receiver, lifespan="off") as url, running_notifications(settings) as notify:
+        await caught_up(notify, live_intake)
+        subscriptions = notify.app.state.subscriptions
+        log_head = subscriptions._log_head
+        raced: list[str] = []
+
+        async def head_then_a_cooperation_fanned_out() -> int:
+            """The race, made certain: the head is read, then an event is appended and fanned
+            out before the subscription is stored."""
+            head = await log_head()
+            raced.append(await world.cooperation("raced"))
+            await caught_up(notify, live_intake)
+            return head
+
+        subscriptions._log_head = head_then_a_cooperation_fanned_out
+        subscription = await subscribe(notify, world, "webhook", url)
+        subscriptions._log_head = log_head
+        after = await world.cooperation("after")
+
+        from_sequence = await notify.app.state.parts.runtime.pool.fetchval(
+            f"SELECT from_sequence FROM {SCHEMA}.subscriptions WHERE subscription_id = $1", subscription["id"])
+        before, later = await _recorded(live_intake, world, raced[0]), await _recorded(live_intake, world, after)
+        # The subscription starts where the fan-out was: what it had fanned out is before it...
+        assert before.sequence <= from_sequence < later.sequence
+        # ...and everything after reaches it (before the fix it started at the head read earlier,
+        # and the raced event, after that head, never reached it).
+        [delivered] = await settled(notify, world, 1, "delivered")
+        assert delivered["event_id"] == later.id and len(await deliveries(notify, world)) == 1
+
+
+async def test_a_subscription_made_while_a_fan_out_batch_is_in_flight_starts_after_that_batch(
+        make_settings, live_intake: Harness, unique_id: str) -> None:
+    world = await World.create(live_intake, unique_id)
+    receiver = WebhookReceiver()
+    settings = await notifications_settings(make_settings, live_intake)
+    async with serving(receiver, lifespan="off") as url, running_notifications(settings) as notify:
+        first = await subscribe(notify, world, "webhook", f"{url}/first")  # so the batch has someone to reach
+        await caught_up(notify, live_intake)
+        projection, subscriptions = notify.app.state.parts.fanout._projection, notify.app.state.subscriptions
+        store, log_head = projection._store, subscriptions._log_head
+        in_flight, go_on = asyncio.Event(), asyncio.Event()
+        raced: list[str] = []
+
+        async def paused_store(*args) -> None:
+            """The fan-out has read the subscriptions for its batch and not committed yet."""
+            in_flight.set()
+            await go_on.wait()
+            await store(*args)
+
+        async def head_then_a_batch_in_flight() -> int:
+            head = await log_head()
+            raced.append(await world.cooperation("raced"))
+            await asyncio.wait_for(in_flight.wait(), 15)
+            return head
+
+        projection._store, subscriptions._log_head = paused_store, head_then_a_batch_in_flight
+        creating = asyncio.create_task(subscribe(notify, world, "webhook", f"{url}/second"))
+        pool = notify.app.state.parts.runtime.pool
+
+        async def waiting_or_done() -> bool:
+            waiting = await pool.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            return creating.done() or waiting > 0
+        await eventually(waiting_or_done, what="the new subscription waiting for the batch")
+        go_on.set()
+        second = await creating
+        projection._store, subscriptions._log_head = store, log_head
+        after = await world.cooperation("after")
+
+        from_sequence = await pool.fetchval(
+            f"SELECT from_sequence FROM {SCHEMA}.subscriptions WHERE subscription_id = $1", second["id"])
+        before, later = await _recorded(live_intake, world, raced[0]), await _recorded(live_intake, world, after)
+        assert before.sequence <= from_sequence < later.sequence
+        await settled(notify, world, 3, "delivered")
+        await caught_up(notify, live_intake)
+        reached = {(d["subscription_id"], d["event_id"]) for d in await deliveries(notify, world)}
+        assert reached == {(first["id"], before.id), (first["id"], later.id), (second["id"], later.id)}

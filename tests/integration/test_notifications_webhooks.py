@@ -18,7 +18,8 @@ async def test_a_cooperation_reaches_the_institutions_webhook_signed_and_without
         make_settings, live_intake: Harness, unique_id: str) -> None:
     world = await World.create(live_intake, unique_id)
     receiver = WebhookReceiver()
-    settings = await notifications_settings(make_settings, live_intake)
+    # The intake's address as institutions reach it, unlike the one notifications posts to.
+    settings = await notifications_settings(make_settings, live_intake, public_intake_url="https://api.tilts.test/")
     async with serving(receiver, lifespan="off") as url, running_notifications(settings) as notify:
         subscription = await subscribe(notify, world, "webhook", f"{url}/hooks/tilts")
         assert subscription["secret"].startswith("whsec_")
@@ -38,7 +39,7 @@ async def test_a_cooperation_reaches_the_institutions_webhook_signed_and_without
         assert data["contact"] == {"id": world.contacts[0], "name": "Ilze Kalniņa", "role": "sociālā pedagoģe"}
         assert (data["domain"], data["channel"], data["purpose"]) == ("education", "meeting", "kavējumu iemesli")
         assert data["respond"]["link"].startswith("http://notifications.test/v1/ack/")
-        assert data["respond"]["intake"]["url"] == str(live_intake.client.base_url).rstrip("/") + "/v1/events"
+        assert data["respond"]["intake"]["url"] == "https://api.tilts.test/v1/events"
         assert {e["type"] for e in data["respond"]["intake"]["events"]} == {
             "tilts.cooperation.acknowledged", "tilts.cooperation.disputed"}
         text = request.body.decode()

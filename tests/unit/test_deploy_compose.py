@@ -274,4 +274,8 @@ def test_answer_links_and_posts_do_not_point_at_the_bind_address(services: dict[
     environment = env(services["notifications"])
     assert urlsplit(environment["TILTS_INTAKE_URL"]).hostname == "intake"
     assert "0.0.0.0" not in environment["TILTS_NOTIFY_PUBLIC_URL"]
+    # Notices tell institutions where to post answers: never the backend network's name for it.
+    told = re.fullmatch(r"\$\{TILTS_PUBLIC_INTAKE_URL:-([^}]+)\}", environment["TILTS_PUBLIC_INTAKE_URL"])
+    assert told, "the public intake address comes from .env, like the links' public address"
+    assert urlsplit(told.group(1)).hostname not in ("intake", "0.0.0.0")
     assert environment["TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS"] == "false"

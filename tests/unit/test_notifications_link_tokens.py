@@ -60,12 +60,49 @@ def test_a_cooperation_is_answered_once_and_a_referral_in_two_steps() -> None:
 
 def test_answer_data_is_validated_by_the_catalogue() -> None:
     assert answer_data(LINK, ACTIONS["acknowledge"], "  ") == {"cooperation_id": "coop-1", "contact_id": "contact-1"}
-    assert answer_data(LINK, ACTIONS["dispute"], None) == InvalidAnswer("reason", "please give a reason")
+    assert answer_data(LINK, ACTIONS["dispute"], None) == InvalidAnswer("reason", "please give a reason", "missing")
     assert answer_data(LINK, ACTIONS["dispute"], "Nenotika") == {
         "cooperation_id": "coop-1", "contact_id": "contact-1", "reason": "Nenotika"}
     too_long = answer_data(LINK, ACTIONS["dispute"], "x" * 501)
     assert isinstance(too_long, InvalidAnswer) and too_long.field == "reason"
+    assert (too_long.code, dict(too_long.context)) == ("string_too_long", {"max_length": 500})
     assert answer_data(REFERRAL, ACTIONS["complete"], "Paldies") == {"referral_id": "ref-1", "note": "Paldies"}
+
+
+def test_a_textarea_reason_over_several_lines_becomes_one_line_and_a_note_keeps_its_lines() -> None:
+    typed = "Tikšanās nenotika.\r\nSkolotāja bija slima.\n\n\tCitreiz. "
+    assert answer_data(LINK, ACTIONS["dispute"], typed)["reason"] == (
+        "Tikšanās nenotika. Skolotāja bija slima. Citreiz.")
+    assert answer_data(LINK, ACTIONS["acknowledge"], "Tikāmies.\r\nViss kārtībā.")["note"] == (
+        "Tikāmies.\nViss kārtībā.")
+    assert answer_data(REFERRAL, ACTIONS["decline"], "Nav vietu.\nMēģiniet martā.")["note"] == (
+        "Nav vietu.\nMēģiniet martā.")
+
+
+def test_single_line_fields_are_told_by_their_event_type() -> None:
+    from shared.events.fields import OptionalShortText, is_single_line
+    from shared.events.institution import InstitutionRegistered
+    from shared.events.work import CooperationAcknowledged, CooperationDisputed
+
+    assert is_single_line(CooperationDisputed, "reason") and not is_single_line(CooperationAcknowledged, "note")
+    assert is_single_line(InstitutionRegistered, "name")
+
+    class WithOptional(CooperationAcknowledged):
+        summary: OptionalShortText = None
+    assert is_single_line(WithOptional, "summary")
+
+
+def test_a_refused_answer_is_told_by_its_real_cause_in_latvian_and_english() -> None:
+    from services.notifications.domain.wording import problem_words
+
+    too_long = answer_data(LINK, ACTIONS["dispute"], "x" * 501)
+    assert problem_words(too_long.code, too_long.detail, dict(too_long.context)) == (
+        "Teksts ir par garu: ne vairāk kā 500 rakstzīmes.", "The text is too long: at most 500 characters.")
+    control = answer_data(LINK, ACTIONS["acknowledge"], "Labi\x07")
+    assert problem_words(control.code, control.detail, dict(control.context))[0].startswith("Tekstā ir vadības")
+    assert problem_words("missing", "please give a reason", {}) == ("Lūdzu, norādiet iemeslu.", "Please give a reason.")
+    assert problem_words("something_new", "Odd input", {}) == ("Atbilde nav derīga: Odd input",
+                                                               "The answer is not valid: Odd input")
 
 
 def test_webhook_secrets_are_standard_and_sealed_to_their_subscription() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shared.config import Settings
 from shared.events.envelope import StoredEvent
-from services.notifications.domain.fanout import Names, SubscriptionInterest, learn, notice_for
+from services.notifications.domain.fanout import AnsweredCooperation, Names, SubscriptionInterest, learn, notice_for
 from services.notifications.domain.messages import how_to_respond, webhook_body
 
 NAMES = Names(institutions={"school-1": "Jelgavas Ozolu pamatskola"},
@@ -52,9 +53,20 @@ def test_a_referral_notice_tells_the_service_but_not_the_case() -> None:
 def test_an_answer_notice_carries_neither_the_note_nor_the_reason() -> None:
     disputed = stored("tilts.cooperation.disputed", {"cooperation_id": "coop-1", "contact_id": "contact-1",
                                                      "reason": "SECRET reason"}, actor="contact-1", sequence=11)
-    notice = notice_for(disputed, "school-1", NAMES, "contact-1")
+    notice = notice_for(disputed, "school-1", NAMES, AnsweredCooperation("contact-1", None, None))
     assert notice.facts["answer"] == "disputed" and notice.facts["contact"]["name"] == "Ilze Kalniņa"
     assert "SECRET" not in json.dumps(notice.facts) and not notice.answerable
+
+
+def test_an_answer_notice_names_the_cooperation_by_its_time_mediator_and_contact() -> None:
+    disputed = stored("tilts.cooperation.disputed", {"cooperation_id": "coop-1", "contact_id": "contact-1",
+                                                     "reason": "Nenotika"}, actor="contact-1", sequence=11)
+    answered = AnsweredCooperation("contact-1", "mediator-1", "2020-01-13T09:30:00+02:00")
+    facts = notice_for(disputed, "school-1", NAMES, answered).facts
+    assert facts["cooperation_time"] == "2020-01-13T09:30:00+02:00"
+    assert facts["mediator"] == {"id": "mediator-1", "display_name": "Marta Ozoliņa"}
+    assert facts["contact"] == {"id": "contact-1", "name": "Ilze Kalniņa", "role": "sociālā pedagoģe"}
+    assert "reason" not in facts and "Nenotika" not in json.dumps(facts)
 
 
 def test_the_webhook_body_is_a_cloudevent_with_how_to_answer() -> None:
@@ -87,7 +99,8 @@ def test_the_fan_out_learns_names_and_answer_states_in_log_order() -> None:
     ])
     assert learnt.institutions == [("school-1", "jelgava", "Skola")]
     assert learnt.mediators == [("mediator-1", "Marta")]
-    assert learnt.cooperations == [("coop-1", "school-1", "contact-1", "ev-10")]
+    assert learnt.cooperations == [("coop-1", "school-1", "contact-1", "ev-10", "mediator-1",
+                                    "2020-01-14T10:00:00+02:00")]
     assert learnt.cooperation_answers == [("coop-1", "acknowledged", "2020-01-14T08:00:01+00:00")]
     assert learnt.referral_answers == [("ref-1", "accepted")]
 
@@ -119,3 +132,10 @@ def test_a_link_runs_from_when_it_is_sent_so_a_requeued_notice_does_not_arrive_e
     requeued_at = recorded + timedelta(days=45)  # parked during an outage, requeued weeks later
     late = Composer(key, "http://n", "http://i", ttl, clock=lambda: requeued_at)
     assert late.link(delivery)[1] == requeued_at + ttl
+
+
+def test_notices_tell_the_public_intake_address_which_defaults_to_the_one_answers_are_posted_to() -> None:
+    internal = Settings(intake_url="http://intake:8080/")
+    assert internal.intake_public_url() == internal.intake_base_url() == "http://intake:8080"
+    public = internal.model_copy(update={"public_intake_url": "https://api.tilts.example/"})
+    assert (public.intake_public_url(), public.intake_base_url()) == ("https://api.tilts.example", "http://intake:8080")

@@ -51,6 +51,16 @@ def test_malformed_or_unsafe_urls_are_refused(url: str, reason: str) -> None:
     assert isinstance(refused, Refused) and reason in refused.reason
 
 
+def test_a_refused_scheme_is_told_what_this_server_accepts() -> None:
+    strict, local = parse_target("ftp://example.lv/hook"), parse_target("ftp://example.lv/hook", allow_private=True)
+    assert strict == Refused("a webhook URL must start with https://")
+    assert isinstance(local, Refused) and "https://" in local.reason and "http:// to a loopback or private" in local.reason
+    public_over_http = parse_target("http://hooks.skola.lv/")
+    refused = check_addresses(public_over_http, [ipaddress.ip_address("8.8.8.8")], allow_private=True)
+    assert refused == local
+    assert check_addresses(public_over_http, [ipaddress.ip_address("8.8.8.8")], allow_private=False) == strict
+
+
 def test_a_url_keeps_its_port_path_and_query_and_names_its_origin() -> None:
     target = parse_target("https://Hooks.Skola.LV:8443/tilts?token=abc")
     assert isinstance(target, Target)

@@ -18,11 +18,11 @@ import asyncpg
 
 from shared.events.envelope import StoredEvent
 from services.notifications.domain import fanout
-from services.notifications.domain.fanout import Learnt, Names, SubscriptionInterest
+from services.notifications.domain.fanout import AnsweredCooperation, Learnt, Names, SubscriptionInterest
 from services.notifications.domain.messages import next_digest_at
 from services.notifications.domain.notices import Notice
 
-from .schema import SCHEMA, WAKE_CHANNEL
+from .schema import FANOUT, SCHEMA, SUBSCRIBING_LOCK, WAKE_CHANNEL
 
 S = SCHEMA
 
@@ -35,8 +35,9 @@ async def _write_learnt(connection: asyncpg.Connection, learnt: Learnt) -> None:
                               DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role"""),
         (learnt.mediators, f"""INSERT INTO {S}.mediators VALUES ($1, $2) ON CONFLICT (mediator_id)
                                DO UPDATE SET display_name = EXCLUDED.display_name"""),
-        (learnt.cooperations, f"""INSERT INTO {S}.cooperations (cooperation_id, institution_id, contact_id, event_id)
-                                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"""),
+        (learnt.cooperations, f"""INSERT INTO {S}.cooperations (cooperation_id, institution_id, contact_id, event_id,
+                                                                 mediator_id, recorded_time)
+                                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"""),
         (learnt.referrals, f"""INSERT INTO {S}.referrals (referral_id, institution_id, event_id)
                                VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"""),
         (learnt.cooperation_answers, f"""UPDATE {S}.cooperations SET answer = $2, answered_at = $3::text::timestamptz
@@ -51,7 +52,7 @@ async def _write_learnt(connection: asyncpg.Connection, learnt: Learnt) -> None:
 class FanOutProjection:
     """Learns names and answer states from the log, and turns events into deliveries."""
 
-    name = "notifications-fanout"
+    name = FANOUT
     aggregate_types: frozenset[str] | None = frozenset({"cooperation", "referral", "institution", "mediator"})
 
     def __init__(self, digest_hour: int, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -64,16 +65,20 @@ class FanOutProjection:
         if not candidates:
             return
         institutions = await self._institutions_of(connection, candidates)
+        # Held until this batch (and its position) commits: a subscription being created waits,
+        # then starts after this batch; one created before is seen by the read below.
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", SUBSCRIBING_LOCK)
         interests = await self._interests(connection, set(institutions.values()))
         reached = [(e, [s for s in interests.get(institutions.get(e.id, ""), []) if s.wants(e)])
                    for e in candidates]
         reached = [(e, subs) for e, subs in reached if subs]
         if not reached:
             return
+        answered = await self._answered_cooperations(connection, [e for e, _ in reached])
         names = await self._names(connection, {institutions[e.id] for e, _ in reached},
-                                  {e.actor for e, _ in reached})
-        contacts = await self._cooperation_contacts(connection, [e for e, _ in reached])
-        notices = [fanout.notice_for(e, institutions[e.id], names, contacts.get(e.id)) for e, _ in reached]
+                                  {e.actor for e, _ in reached} | {a.mediator_id for a in answered.values()
+                                                                    if a.mediator_id})
+        notices = [fanout.notice_for(e, institutions[e.id], names, answered.get(e.id)) for e, _ in reached]
         await self._store(connection, notices, reached)
 
     async def _institutions_of(self, connection: asyncpg.Connection,
@@ -123,18 +128,20 @@ class FanOutProjection:
                      {(r["institution_id"], r["contact_id"]): (r["name"], r["role"]) for r in contacts},
                      {r["mediator_id"]: r["display_name"] for r in mediators})
 
-    async def _cooperation_contacts(self, connection: asyncpg.Connection,
-                                    events: list[StoredEvent]) -> dict[str, str]:
-        """Event id -> the contact a cooperation answer's cooperation named."""
+    async def _answered_cooperations(self, connection: asyncpg.Connection,
+                                     events: list[StoredEvent]) -> dict[str, AnsweredCooperation]:
+        """Event id -> the cooperation a cooperation answer answers (its contact, mediator, time)."""
         answers = {e.id: e.data["cooperation_id"] for e in events
                    if e.type in fanout.COOPERATION_ANSWERS}
         if not answers:
             return {}
         rows = await connection.fetch(
-            f"SELECT cooperation_id, contact_id FROM {S}.cooperations WHERE cooperation_id = ANY($1::text[])",
+            f"""SELECT cooperation_id, contact_id, mediator_id, recorded_time FROM {S}.cooperations
+                WHERE cooperation_id = ANY($1::text[])""",
             list(answers.values()))
-        contact = {r["cooperation_id"]: r["contact_id"] for r in rows}
-        return {event_id: contact[c] for event_id, c in answers.items() if c in contact}
+        found = {r["cooperation_id"]: AnsweredCooperation(r["contact_id"], r["mediator_id"], r["recorded_time"])
+                 for r in rows}
+        return {event_id: found[c] for event_id, c in answers.items() if c in found}
 
     async def _store(self, connection: asyncpg.Connection, notices: list[Notice],
                      reached: list[tuple[StoredEvent, list[SubscriptionInterest]]]) -> None:

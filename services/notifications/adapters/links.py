@@ -18,6 +18,7 @@ class Answerable:
 
     facts: dict[str, Any]
     state: str | None   # a cooperation's answer (None: unanswered) or a referral's status
+    revoked: bool       # the subscription the link was sent to has been deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,8 @@ class LinkStore:
         self._pool = pool
 
     async def answerable(self, link: Link) -> Answerable | None:
-        """The link's cooperation or referral, if it is the institution's and the subscription lives."""
+        """The link's cooperation or referral, if it is the institution's; and whether the
+        subscription it was sent to has been deleted since (which revokes the link)."""
         if link.kind == "cooperation":
             sql = f"""SELECT n.facts, c.answer AS state FROM {S}.cooperations c
                       JOIN {S}.notices n ON n.event_id = c.event_id
@@ -45,11 +47,12 @@ class LinkStore:
                       JOIN {S}.notices n ON n.event_id = r.event_id
                       WHERE r.referral_id = $1 AND r.institution_id = $2"""
         row = await self._pool.fetchrow(
-            f"""SELECT a.facts, a.state FROM ({sql}) a
-                WHERE EXISTS (SELECT 1 FROM {S}.subscriptions
-                              WHERE subscription_id = $3 AND deleted_at IS NULL)""",
+            f"""SELECT a.facts, a.state,
+                       NOT EXISTS (SELECT 1 FROM {S}.subscriptions
+                                   WHERE subscription_id = $3 AND deleted_at IS NULL) AS revoked
+                FROM ({sql}) a""",
             link.subject_id, link.institution_id, link.subscription_id)
-        return None if row is None else Answerable(row["facts"], row["state"])
+        return None if row is None else Answerable(row["facts"], row["state"], row["revoked"])
 
     async def uses(self, link: Link) -> list[LinkUse]:
         """Every step this link was used for."""

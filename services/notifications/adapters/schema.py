@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from shared.bus.projection import POSITIONS_MIGRATION
+from shared.bus.projection import POSITIONS_MIGRATION, advisory_lock_key
 from shared.db.migrations import Migration
 
 SCHEMA = "tilts_notifications"
 WAKE_CHANNEL = "tilts_notifications_due"  # NOTIFY'd in the fan-out's transaction: delivered on COMMIT
+FANOUT = "notifications-fanout"  # the fan-out projection's name (its row in projection_positions)
+# Taken (transaction-scoped) by the fan-out before it reads the subscriptions, and by a new
+# subscription while it reads the fan-out's position and is inserted: see SubscriptionStore.add.
+SUBSCRIBING_LOCK = advisory_lock_key(SCHEMA, f"{FANOUT}:subscribing")
 
 MIGRATIONS = [
     POSITIONS_MIGRATION,
@@ -108,4 +112,11 @@ MIGRATIONS = [
         CREATE INDEX cooperations_institution ON {schema}.cooperations (institution_id);
         CREATE INDEX referrals_institution ON {schema}.referrals (institution_id);
         CREATE INDEX institutions_municipality ON {schema}.institutions (municipality_id)"""),
+    # An answer's notice names the cooperation as its first notice did. Rows learnt before this
+    # take the names from that first notice where one was stored (else the answer gives ids only).
+    Migration(7, "cooperations: mediator and time, for answer notices", """
+        ALTER TABLE {schema}.cooperations ADD COLUMN mediator_id text, ADD COLUMN recorded_time text;
+        UPDATE {schema}.cooperations c
+        SET mediator_id = n.facts->'mediator'->>'id', recorded_time = n.facts->>'time'
+        FROM {schema}.notices n WHERE n.event_id = c.event_id"""),
 ]

@@ -6,8 +6,10 @@ import asyncpg
 
 from services.notifications.domain.subscriptions import Subscription
 
+from shared.bus.projection import read_position
+
+from .schema import FANOUT, SUBSCRIBING_LOCK, WAKE_CHANNEL
 from .schema import SCHEMA as S
-from .schema import WAKE_CHANNEL
 
 _COLUMNS = "subscription_id, institution_id, channel, target, event_types, digest, created_at, created_by"
 
@@ -30,14 +32,29 @@ class SubscriptionStore:
             f"SELECT true FROM {S}.institutions WHERE institution_id = $1", institution_id))
 
     async def add(self, subscription: Subscription, origin: str, sealed_secret: bytes | None,
-                  from_sequence: int) -> None:
-        """Store a new subscription; events after `from_sequence` will reach it."""
-        await self._pool.execute(
-            f"""INSERT INTO {S}.subscriptions ({_COLUMNS}, origin, sealed_secret, from_sequence)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
-            subscription.id, subscription.institution_id, subscription.channel, subscription.target,
-            list(subscription.event_types), subscription.digest, subscription.created_at, subscription.created_by,
-            origin, sealed_secret, from_sequence)
+                  not_before: int) -> int:
+        """Store a new subscription; every event after the sequence returned will reach it.
+
+        That sequence is `not_before` (the log's head when the request came: "from now on"), or
+        the fan-out's own position if it has gone past it meanwhile. The fan-out decides which
+        subscriptions an event reaches by reading them inside its batch's transaction, so an
+        event it fanned out between the head being read and this insert (before this commit)
+        could never reach the new subscription, though it came after `not_before`. Hence the
+        lock: the fan-out takes it before it reads the subscriptions and keeps it until its
+        position commits. Holding it here, the position read is final (no batch is half-way),
+        and every later batch reads the subscriptions only after this insert commits: nothing
+        after the returned sequence is missed, nothing before it is sent.
+        """
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", SUBSCRIBING_LOCK)
+            from_sequence = max(not_before, await read_position(connection, S, FANOUT))
+            await connection.execute(
+                f"""INSERT INTO {S}.subscriptions ({_COLUMNS}, origin, sealed_secret, from_sequence)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+                subscription.id, subscription.institution_id, subscription.channel, subscription.target,
+                list(subscription.event_types), subscription.digest, subscription.created_at,
+                subscription.created_by, origin, sealed_secret, from_sequence)
+        return from_sequence
 
     async def get(self, subscription_id: str) -> Subscription | None:
         """A live subscription by id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,14 @@ _SUBJECTS = {
     "tilts.referral.made": ("Romu mediatora nosūtījums jūsu iestādei", "A referral from a Roma mediator"),
 }
 _ANSWER_SUBJECT = ("Atbilde reģistrēta", "An answer was recorded")
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
+
+
+def single_blank_lines(text: str) -> str:
+    """At most one blank line between paragraphs. Jinja's whitespace control around optional
+    blocks (a digest's summary, an item's rows) is easy to get wrong by a line; the rule that a
+    message never shows two blank lines in a row is kept here, once, whatever the template does."""
+    return _BLANK_LINES.sub("\n\n", text)
 
 
 def _environment(html: bool) -> Environment:
@@ -43,7 +52,7 @@ class Templates:
             en = f"{len(items)} notices about your institution"
         else:
             lv, en = _SUBJECTS.get(items[0]["type"], _ANSWER_SUBJECT)
-        return f"Tilts: {lv} / {en}", self._email.render(items=items)
+        return f"Tilts: {lv} / {en}", single_blank_lines(self._email.render(items=items))
 
     def page(self, **context: Any) -> str:
         """The answer page (see templates/ack.html for what it takes)."""

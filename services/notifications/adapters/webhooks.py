@@ -54,7 +54,7 @@ class WebhookSender:
 
     async def send(self, url: str, secret: str, message_id: str, body: bytes) -> SendResult:
         """POST `body` to `url`, signed; ok only on a 2xx answer within the timeout."""
-        target = parse_target(url)
+        target = parse_target(url, self._allow_private)
         if isinstance(target, Refused):
             return SendResult(False, f"target refused: {target.reason}")
         vetted = await vet(target, self._resolver, self._allow_private)

@@ -80,6 +80,8 @@ class LinkAnswers:
         answerable = await self._store.answerable(link)
         if answerable is None:
             return LinkRefused("invalid")
+        if answerable.revoked:
+            return LinkRefused("revoked")
         state = answerable.state
         for use in await self._store.uses(link):  # the log may not have reached the fan-out yet
             if use.done:
@@ -98,7 +100,8 @@ class LinkAnswers:
                 and status_after(page.link, action_name) == page.state:
             return AlreadyAnswered(page)  # the same answer again, after the first one landed
         if action is None or action_name not in page.step.actions:
-            return NotAnswered(page, InvalidAnswer("action", f"choose one of: {', '.join(page.step.actions)}"))
+            choices = f"choose one of: {', '.join(page.step.actions)}"
+            return NotAnswered(page, InvalidAnswer("action", choices, "action"))
         data = answer_data(page.link, action, text)
         if isinstance(data, InvalidAnswer):
             return NotAnswered(page, data)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from services.notifications.domain.links import Link, LinkKind, sign_link
-from services.notifications.domain.messages import how_to_respond, webhook_body
+from services.notifications.domain.messages import how_to_respond, in_time_order, webhook_body
 from services.notifications.domain.notices import Notice
 
 if TYPE_CHECKING:
@@ -106,5 +106,5 @@ class EmailCourier:
         self._sender, self._renderer, self._composer = sender, renderer, composer
 
     async def deliver(self, batch: list[ClaimedDelivery]) -> SendResult:
-        subject, text = self._renderer.email([self._composer.email_item(d) for d in batch])
+        subject, text = self._renderer.email(in_time_order([self._composer.email_item(d) for d in batch]))
         return await self._sender.send(batch[0].target, subject, text, message_id=batch[0].delivery_id)

@@ -67,9 +67,9 @@ class Subscriptions:
         secret = self._secrets.generate() if request.channel == "webhook" else None
         sealed = self._secrets.seal(subscription.id, secret) if secret else None
         origin = target.origin if isinstance(target, Target) else EMAIL_ORIGIN
-        await self._store.add(subscription, origin, sealed, from_sequence=head)
+        from_sequence = await self._store.add(subscription, origin, sealed, not_before=head)
         log.info("subscription.created", subscription_id=subscription.id, institution_id=subscription.institution_id,
-                 channel=subscription.channel, from_sequence=head)
+                 channel=subscription.channel, from_sequence=from_sequence)
         return Subscribed(subscription, secret)
 
     async def list(self, principal: Principal, institution_id: str | None) -> list[Subscription] | Refusal:
@@ -97,7 +97,7 @@ class Subscriptions:
         return None
 
     async def _checked_target(self, request: SubscriptionRequest) -> Target | Refusal | str:
-        target = check_target(request)
+        target = check_target(request, self._allow_private)
         if isinstance(target, Refused):
             return invalid("target", target.reason)
         if isinstance(target, Target):

@@ -7,12 +7,14 @@ per step: the second use of a step shows "already answered".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from shared.events.base import EventData
+from shared.events.fields import is_single_line
 from shared.events.work import (CooperationAcknowledged, CooperationDisputed, ReferralAccepted,
                                 ReferralCompleted, ReferralDeclined)
 
@@ -65,10 +67,31 @@ def status_after(link: Link, action: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class InvalidAnswer:
-    """The form does not make a valid answer (e.g. a dispute without a reason)."""
+    """The form does not make a valid answer (e.g. a dispute without a reason).
+
+    `code` says which problem it is, for a page to say it in Latvian: "missing" (a required text
+    left empty), "action" (an answer not open now), or the validation error's own type
+    (e.g. "string_too_long"), with its `context` (e.g. the maximum length).
+    """
 
     field: str
     detail: str
+    code: str = "invalid"
+    context: tuple[tuple[str, Any], ...] = ()
+
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n\t]\s*")
+
+
+def fold_lines(text: str) -> str:
+    """One line: each run of whitespace holding a line break or tab becomes a single space."""
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def form_text(action: Action, text: str) -> str:
+    """The textarea's text as the event's field takes it: the page's textarea is multi-line, so a
+    single-line field (a dispute's reason) gets its line breaks folded, not refused."""
+    return fold_lines(text) if is_single_line(action.model, action.text_field) else text
 
 
 def answer_data(link: Link, action: Action, text: str | None) -> dict[str, Any] | InvalidAnswer:
@@ -76,11 +99,12 @@ def answer_data(link: Link, action: Action, text: str | None) -> dict[str, Any] 
     data: dict[str, Any] = ({"cooperation_id": link.subject_id, "contact_id": link.contact_id}
                             if link.kind == "cooperation" else {"referral_id": link.subject_id})
     if text is not None and text.strip():
-        data[action.text_field] = text
+        data[action.text_field] = form_text(action, text)
     elif action.text_required:
-        return InvalidAnswer(action.text_field, f"please give a {action.text_field}")
+        return InvalidAnswer(action.text_field, f"please give a {action.text_field}", "missing")
     try:
         return action.model.model_validate(data).model_dump(mode="json", exclude_none=True)
     except ValidationError as error:
         first = error.errors()[0]
-        return InvalidAnswer(str(first["loc"][0]) if first["loc"] else action.text_field, first["msg"])
+        return InvalidAnswer(str(first["loc"][0]) if first["loc"] else action.text_field, first["msg"],
+                             first["type"], tuple(sorted((first.get("ctx") or {}).items())))

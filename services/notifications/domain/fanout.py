@@ -18,7 +18,8 @@ class Learnt:
     institutions: list[tuple[str, str, str]] = field(default_factory=list)       # id, municipality, name
     contacts: list[tuple[str, str, str, str]] = field(default_factory=list)      # institution, id, name, role
     mediators: list[tuple[str, str]] = field(default_factory=list)               # id, display name
-    cooperations: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, institution, contact, event
+    # id, institution, contact, event, mediator, time: what an answer's notice names it by
+    cooperations: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     referrals: list[tuple[str, str, str]] = field(default_factory=list)          # id, institution, event
     cooperation_answers: list[tuple[str, str, str]] = field(default_factory=list)  # id, answer, recorded time
     referral_answers: list[tuple[str, str]] = field(default_factory=list)        # id, status
@@ -36,7 +37,8 @@ def learn(events: Iterable[StoredEvent]) -> Learnt:
         elif event.type == "tilts.mediator.registered":
             learnt.mediators.append((data["mediator_id"], data["display_name"]))
         elif event.type == notices.COOPERATION_RECORDED:
-            learnt.cooperations.append((data["cooperation_id"], data["institution_id"], data["contact_id"], event.id))
+            learnt.cooperations.append((data["cooperation_id"], data["institution_id"], data["contact_id"], event.id,
+                                        event.actor, event.time))
         elif event.type == notices.REFERRAL_MADE:
             learnt.referrals.append((data["referral_id"], data["institution_id"], event.id))
         elif event.type in COOPERATION_ANSWERS:
@@ -95,8 +97,19 @@ class Names:
         return Party(mediator_id, self.mediators.get(mediator_id))
 
 
-def notice_for(event: StoredEvent, institution_id: str, names: Names, contact_id: str | None) -> Notice:
-    """The notice an event gives its institution (answers name the cooperation's contact)."""
+@dataclass(frozen=True, slots=True)
+class AnsweredCooperation:
+    """The cooperation an answer answers, as its first notice named it (never a family)."""
+
+    contact_id: str
+    mediator_id: str | None   # None: learnt before the fan-out kept it
+    time: str | None
+
+
+def notice_for(event: StoredEvent, institution_id: str, names: Names,
+               answered: AnsweredCooperation | None) -> Notice:
+    """The notice an event gives its institution (an answer names the cooperation it answers:
+    its time, mediator and contact, so the people told can tell which one it was)."""
     institution = names.institution(institution_id)
     if event.type == notices.COOPERATION_RECORDED:
         return notices.cooperation_recorded(event.id, event.time, event.data, names.mediator(event.actor),
@@ -104,6 +117,9 @@ def notice_for(event: StoredEvent, institution_id: str, names: Names, contact_id
     if event.type == notices.REFERRAL_MADE:
         return notices.referral_made(event.id, event.time, event.data, names.mediator(event.actor), institution)
     if event.type in COOPERATION_ANSWERS:
-        contact = names.contact(institution_id, event.data.get("contact_id") or contact_id or "")
-        return notices.cooperation_answered(event.id, event.type, event.time, event.data, institution, contact)
+        contact = names.contact(institution_id, event.data.get("contact_id") or (answered and answered.contact_id)
+                                or "")
+        mediator = names.mediator(answered.mediator_id) if answered and answered.mediator_id else None
+        return notices.cooperation_answered(event.id, event.type, event.time, event.data, institution, contact,
+                                            mediator, answered.time if answered else None)
     return notices.referral_answered(event.id, event.type, event.time, event.data, institution)

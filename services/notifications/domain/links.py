@@ -37,9 +37,10 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class LinkRefused:
-    """Why a link cannot be used."""
+    """Why a link cannot be used: run out, not ours (or altered), or revoked (the subscription it
+    was sent to was deleted: e.g. the person who received it left the institution)."""
 
-    reason: Literal["expired", "invalid"]
+    reason: Literal["expired", "invalid", "revoked"]
 
 
 def sign_link(link: Link, key: bytes) -> str:

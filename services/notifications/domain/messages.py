@@ -46,6 +46,12 @@ def webhook_body(notice: Notice, respond: dict[str, Any] | None) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def in_time_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A message's notices by when each happened (a digest's order is not the queue's: a requeued
+    delivery is claimed first, and phones post late)."""
+    return sorted(items, key=lambda item: datetime.fromisoformat(item["facts"]["time"]))
+
+
 def next_digest_at(now: datetime, hour: int) -> datetime:
     """The next time a daily digest leaves: `hour` o'clock in Riga, after `now`."""
     local = now.astimezone(RIGA)

@@ -78,10 +78,16 @@ def referral_made(event_id: str, time: str, data: dict[str, Any], mediator: Part
 
 
 def cooperation_answered(event_id: str, event_type: str, time: str, data: dict[str, Any],
-                         institution: Party, contact: Party) -> Notice:
-    """The institution acknowledged or disputed a cooperation (notes and reasons stay out)."""
+                         institution: Party, contact: Party, mediator: Party | None = None,
+                         cooperation_time: str | None = None) -> Notice:
+    """The institution acknowledged or disputed a cooperation (notes and reasons stay out), named
+    as its first notice named it: when, which mediator, which contact."""
     facts = {**_base("cooperation", event_type, time, institution), "cooperation_id": data["cooperation_id"],
              "answer": COOPERATION_ANSWERS[event_type], "contact": contact.as_json()}
+    if mediator is not None:
+        facts["mediator"] = mediator.as_json("display_name")
+    if cooperation_time is not None:
+        facts["cooperation_time"] = cooperation_time
     return Notice(event_id, event_type, institution.id, facts)
 
 

@@ -84,10 +84,11 @@ def parse_email(address: str) -> str | Refused:
     return f"{local}@{domain}"
 
 
-def check_target(request: SubscriptionRequest) -> Target | str | Refused:
-    """The parsed webhook URL or the normalised email address; Refused if unusable."""
+def check_target(request: SubscriptionRequest, allow_private: bool = False) -> Target | str | Refused:
+    """The parsed webhook URL or the normalised email address; Refused if unusable (saying what
+    is accepted under `allow_private`, TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS)."""
     if request.channel == "email":
         return parse_email(request.target)
     if request.digest is not None:
         return Refused("a daily digest is for email subscriptions; a webhook gets each event")
-    return parse_target(request.target)
+    return parse_target(request.target, allow_private)

@@ -159,8 +159,17 @@ def _host(raw: str, bracketed: bool) -> tuple[str, IPAddress | None] | Refused:
     return host.rstrip("."), None
 
 
-def parse_target(url: str) -> Target | Refused:
-    """Read a webhook URL; Refused if it is not a plain http(s) URL with a valid host."""
+def scheme_rule(allow_private: bool) -> str:
+    """Which URLs a webhook may have under the current setting, in the words a refusal uses."""
+    if allow_private:
+        return ("a webhook URL must start with https://, or http:// to a loopback or private address "
+                "(allowed on this server)")
+    return "a webhook URL must start with https://"
+
+
+def parse_target(url: str, allow_private: bool = False) -> Target | Refused:
+    """Read a webhook URL; Refused if it is not a plain http(s) URL with a valid host.
+    `allow_private` only words the refusal of another scheme (addresses are judged later)."""
     if len(url) > MAX_URL_LENGTH or _UNSAFE_CHARACTERS.search(url):
         return Refused("the URL is too long or contains spaces, control characters or backslashes")
     try:
@@ -170,7 +179,7 @@ def parse_target(url: str) -> Target | Refused:
         return Refused("the URL is not valid")
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
-        return Refused("a webhook URL must start with https://")
+        return Refused(scheme_rule(allow_private))
     if parts.username is not None or parts.password is not None:
         return Refused("a webhook URL must not carry credentials")
     if parts.fragment:
@@ -196,5 +205,5 @@ def check_addresses(target: Target, addresses: list[IPAddress], allow_private: b
     if local and not allow_private:
         return Refused("the host resolves to a private or loopback address")
     if target.scheme == "http" and not (allow_private and not (kinds & {AddressKind.PUBLIC})):
-        return Refused("a webhook URL must use https:// (plain http:// only to local addresses in local use)")
+        return Refused(scheme_rule(allow_private))
     return None

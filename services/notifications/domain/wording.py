@@ -47,13 +47,42 @@ MESSAGES = {
     "answered": ("Paldies! Jūsu atbilde ir reģistrēta.", "Thank you! Your answer has been recorded."),
     "accepted": ("Paldies! Nosūtījums pieņemts. Kad pakalpojums sniegts, atzīmējiet to šeit.",
                  "Thank you! The referral is accepted. When the service has been provided, mark it here."),
-    "already": ("Uz šo jau ir atbildēts; katru atbildi ar saiti var sniegt tikai vienu reizi.",
-                "This has already been answered; each answer can be given with the link only once."),
+    # True however it was answered: with this link, another notice's link, or the institution's system.
+    "already": ("Uz šo jau ir atbildēts (ar šo vai citu paziņojumu, vai iestādes sistēmā).",
+                "This has already been answered (through this or another notice, or the institution's system)."),
     "expired": ("Saites derīguma termiņš ir beidzies.", "This link has expired."),
     "invalid": ("Saite nav derīga.", "This link is not valid."),
+    "revoked": (("Šī saite vairs nedarbojas: paziņojumu abonements, uz kuru šis paziņojums tika nosūtīts, ir dzēsts. "
+                 "Lūdzu, sazinieties ar to, kas jūsu iestādē pārvalda Tilts paziņojumus, vai atbildiet, izmantojot "
+                 "iestādes sistēmu (API)."),
+                ("This link no longer works: the subscription this notice was sent to has been removed. Please ask "
+                 "whoever manages Tilts notifications at your institution, or answer through the institution's "
+                 "system (API).")),
     "unavailable": ("Atbildi šobrīd nevar reģistrēt. Lūdzu, mēģiniet vēlreiz pēc minūtes.",
                     "The answer cannot be recorded right now. Please try again in a minute."),
     "refused": ("Atbildi nevarēja reģistrēt.", "The answer could not be recorded."),
-    "reason": ("Lūdzu, norādiet iemeslu.", "Please give a reason."),
-    "form": ("Atbilde nav derīga. Lūdzu, pārbaudiet to.", "The answer is not valid. Please check it."),
 }
+# Why a form's answer was refused, by InvalidAnswer.code; {…} are filled from its context.
+PROBLEMS = {
+    "missing": ("Lūdzu, norādiet iemeslu.", "Please give a reason."),
+    "action": ("Šo atbildi tagad nevar sniegt. Lūdzu, izvēlieties kādu no pogām.",
+               "This answer cannot be given now. Please choose one of the buttons."),
+    "string_too_long": ("Teksts ir par garu: ne vairāk kā {max_length} rakstzīmes.",
+                        "The text is too long: at most {max_length} characters."),
+    "string_too_short": ("Teksts ir tukšs vai satur tikai neredzamas rakstzīmes.",
+                         "The text is empty or holds only invisible characters."),
+    "text_control_character": ("Tekstā ir vadības rakstzīmes, kuras nevar saglabāt.",
+                               "The text contains control characters that cannot be stored."),
+    "text_bidi_control": ("Tekstā ir teksta virziena vadības rakstzīmes, kuras nevar saglabāt.",
+                          "The text contains bidirectional override or isolate characters that cannot be stored."),
+}
+_ANY_PROBLEM = ("Atbilde nav derīga: {detail}", "The answer is not valid: {detail}")
+
+
+def problem_words(code: str, detail: str, context: dict) -> tuple[str, str]:
+    """Latvian and English for why an answer was refused: the real cause, never a guess."""
+    lv, en = PROBLEMS.get(code, _ANY_PROBLEM)
+    try:
+        return lv.format(detail=detail, **context), en.format(detail=detail, **context)
+    except (KeyError, IndexError):
+        return _ANY_PROBLEM[0].format(detail=detail), _ANY_PROBLEM[1].format(detail=detail)

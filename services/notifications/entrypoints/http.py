@@ -100,7 +100,12 @@ async def get_subscription(request: Request, subscription_id: str = id_in_path("
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204,
-               summary="End a subscription; what it has not delivered yet is cancelled", responses=problems(404))
+               summary="End a subscription; what it has not delivered yet is cancelled", responses=problems(404),
+               description="Ending a subscription also revokes the answer links it has sent: they answer 410 "
+                           "from then on (a person who left the institution keeps no way to answer for it). "
+                           "The institution can still answer through the intake's API. To move notices to a new "
+                           "address, create the new subscription first, then delete the old one: the new one "
+                           "gets only what happens after it was created.")
 async def delete_subscription(request: Request, subscription_id: str = id_in_path("subscription"),
                               principal: Principal = Depends(principal_of)) -> Response:
     _ok(await _subscriptions(request).delete(principal, subscription_id))

@@ -60,12 +60,13 @@ def _templates(request: Request) -> Templates:
 
 
 def _html(request: Request, status: int, *, page: Page | None = None, message: tuple[str, str, str] | None = None,
-          show_form: bool = True) -> HTMLResponse:
+          show_form: bool = True, text: str | None = None) -> HTMLResponse:
+    """The page; `text` re-fills the form's textarea (what the person typed, shown back autoescaped)."""
     kind = page.link.kind if page else None
     context: dict[str, Any] = {"title": wording.PAGE_TITLES[kind], "facts": page.facts if page else None,
                                "state": page.state if page else None,
                                "actions": page.step.actions if page and page.step and show_form else (),
-                               "text_label": wording.TEXT_LABELS.get(kind or "", ("", ""))}
+                               "text_label": wording.TEXT_LABELS.get(kind or "", ("", "")), "text": text or ""}
     if message:
         context["message"] = {"kind": message[0], "lv": message[1], "en": message[2]}
     return HTMLResponse(_templates(request).page(**context), status_code=status, headers=PAGE_HEADERS)
@@ -89,6 +90,9 @@ def _failure(request: Request, status: int, key: str, detail: str, page: Page | 
 def _refused_link(request: Request, refused: LinkRefused) -> Response:
     if refused.reason == "expired":
         return _failure(request, 410, "expired", "the link has expired")
+    if refused.reason == "revoked":
+        return _failure(request, 410, "revoked", "the subscription this notice was sent to has been removed, which "
+                                                 "revoked its links; answer through the institution's API")
     return _failure(request, 404, "invalid", "the link is not valid")
 
 
@@ -143,7 +147,8 @@ async def answer(token: str, request: Request) -> Response:
     if isinstance(outcome, NotAnswered):
         if "text/html" not in request.headers.get("accept", ""):
             raise ProblemError(422, outcome.problem.detail, errors=[(outcome.problem.field, outcome.problem.detail)])
-        key = "reason" if outcome.problem.field == "reason" else "form"
-        return _html(request, 422, page=outcome.page, message=_message("error", key))
+        problem = outcome.problem
+        lv, en = wording.problem_words(problem.code, problem.detail, dict(problem.context))
+        return _html(request, 422, page=outcome.page, message=("error", lv, en), text=text)
     refusal: Refusal = outcome
     return _failure(request, refusal.status, "unavailable" if refusal.status == 503 else "refused", refusal.detail)

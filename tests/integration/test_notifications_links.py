@@ -288,3 +288,29 @@ async def test_the_mail_about_an_answer_names_the_cooperations_time_mediator_and
         assert f"Sadarbības laiks: {when}" in answer
         assert "Romu mediators:   Marta Ozoliņa" in answer and "Ilze Kalniņa (sociālā pedagoģe)" in answer
         assert "Nenotika" not in answer and family not in answer and f"Slepena{unique_id}" not in answer
+
+
+async def test_an_answer_the_intake_cannot_take_now_keeps_the_form_and_the_text_for_another_try(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    away = settings.model_copy(update={"intake_url": "http://127.0.0.1:9"})  # nothing listens: the intake is away
+    form = urlencode({"action": "dispute", "text": "Tikšanās nenotika <b>nemaz</b>"})
+    async with running_notifications(away) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        cooperation = await world.cooperation("coop")
+        await eventually(lambda: inbox.messages, what="a mail")
+        link = _link(inbox)
+        page = await notify.client.post(link, headers=FORM, content=form)
+        assert page.status_code == 503 and page.headers["retry-after"]
+        assert "mēģiniet vēlreiz" in page.text and "<form" in page.text
+        assert "Tikšanās nenotika &lt;b&gt;nemaz&lt;/b&gt;</textarea>" in page.text  # as typed, escaped
+        program = await notify.client.post(link, content=form,
+                                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert program.status_code == 503 and program.headers["content-type"] == "application/problem+json"
+    assert len(await _history(live_intake, world, "cooperation", cooperation)) == 1  # nothing was recorded
+    async with running_notifications(settings) as notify:  # the intake is back: the same form goes through
+        answered = await notify.client.post(link, headers=FORM, content=form)
+        assert answered.status_code == 200, answered.text
+    assert [e.type for e in await _history(live_intake, world, "cooperation", cooperation)][-1] == \
+        "tilts.cooperation.disputed"

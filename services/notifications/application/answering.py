@@ -21,7 +21,7 @@ from services.notifications.adapters.links import LinkStore, LinkUse
 from services.notifications.domain.answers import (ACTIONS, InvalidAnswer, Step, answer_data, current_step,
                                                    status_after)
 from services.notifications.domain.links import Link, LinkRefused, answer_event_id, read_link
-from services.notifications.domain.refusals import Refusal, unavailable
+from services.notifications.domain.refusals import Refusal
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +58,16 @@ class NotAnswered:
     problem: InvalidAnswer
 
 
-Outcome = Answered | AlreadyAnswered | NotAnswered | LinkRefused | Refusal
+@dataclass(frozen=True, slots=True)
+class TryAgain:
+    """The answer could not be recorded just now (the intake is away): nothing was stored, and
+    the page is shown again with the form, so what was typed is not lost."""
+
+    page: Page
+    detail: str
+
+
+Outcome = Answered | AlreadyAnswered | NotAnswered | TryAgain | LinkRefused | Refusal
 
 
 def _later(state: str | None, other: str | None) -> str | None:
@@ -125,7 +134,7 @@ class LinkAnswers:
             await self._store.forget(link, use.step)
             log.warning("link.intake_unavailable", delivery_id=link.delivery_id, error=str(error))
             metrics.LINK_ANSWERS.labels("unavailable").inc()
-            return unavailable("the answer could not be recorded just now; please try again in a minute")
+            return TryAgain(page, "the answer could not be recorded just now; please try again in a minute")
         if answer.appended:
             await self._store.complete(link, use.step)
             # The same answer sent again (a double click racing the first) is no second answer.

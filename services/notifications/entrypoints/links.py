@@ -20,7 +20,7 @@ from shared.http.openapi import problems
 from shared.http.problems import ProblemError
 from services.notifications.adapters.templates import Templates
 from services.notifications.application.answering import (AlreadyAnswered, Answered, LinkAnswers, NotAnswered,
-                                                          Page)
+                                                          Page, TryAgain)
 from services.notifications.domain import wording
 from services.notifications.domain.answers import ACTIONS
 from services.notifications.domain.links import LinkRefused, fingerprint
@@ -150,5 +150,11 @@ async def answer(token: str, request: Request) -> Response:
         problem = outcome.problem
         lv, en = wording.problem_words(problem.code, problem.detail, dict(problem.context))
         return _html(request, 422, page=outcome.page, message=("error", lv, en), text=text)
+    if isinstance(outcome, TryAgain):
+        if "text/html" not in request.headers.get("accept", ""):
+            raise ProblemError(503, outcome.detail, headers={"Retry-After": "60"})
+        page_answer = _html(request, 503, page=outcome.page, message=_message("error", "unavailable"), text=text)
+        page_answer.headers["Retry-After"] = "60"
+        return page_answer
     refusal: Refusal = outcome
     return _failure(request, refusal.status, "unavailable" if refusal.status == 503 else "refused", refusal.detail)

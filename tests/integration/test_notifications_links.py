@@ -290,6 +290,31 @@ async def test_the_mail_about_an_answer_names_the_cooperations_time_mediator_and
         assert "Nenotika" not in answer and family not in answer and f"Slepena{unique_id}" not in answer
 
 
+async def test_the_mail_about_a_referrals_answer_names_its_time_mediator_and_service(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "socialais.dienests@jelgava.lv",
+                        event_types=["tilts.referral.made", "tilts.referral.declined"])
+        case = await world.case(await world.family("fam"))
+        referral = world.id("ref")
+        await must_post(live_intake, event("tilts.referral.made", {
+            "referral_id": referral, "case_id": case, "institution_id": world.institution,
+            "service": "pabalsta pieteikums"}), world.as_mediator)
+        await eventually(lambda: inbox.messages, what="the mail about the referral")
+        declined = await notify.client.post(_link(inbox), headers=FORM, content="action=decline&text=Nav+pamata")
+        assert declined.status_code == 200
+
+        await eventually(lambda: len(inbox.messages) == 2, what="the mail about the answer")
+        first, answer = SmtpInbox.text(inbox.messages[0]), SmtpInbox.text(inbox.messages[1])
+        assert f"Nosūtījums {referral} ir noraidīts" in answer
+        when = re.search(r"(\d\d\.\d\d\.\d{4}\. \d\d:\d\d) nosūtīja", first).group(1)
+        assert f"Nosūtīts:         {when}" in answer and "Pakalpojums:      pabalsta pieteikums" in answer
+        assert "Romu mediators:   Marta Ozoliņa" in answer
+        assert "Nav pamata" not in answer and case not in answer
+
+
 async def test_an_answer_the_intake_cannot_take_now_keeps_the_form_and_the_text_for_another_try(
         make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
     world = await World.create(live_intake, unique_id)

@@ -85,3 +85,14 @@ def test_an_answer_mail_says_which_cooperation_it_answers() -> None:
     assert "  Sadarbības laiks: 14.01.2020. 10:00" in text and "  Romu mediators:   Marta Ozoliņa" in text
     assert "  Kontaktpersona:   Ilze Kalniņa (sociālā pedagoģe)" in text
     assert "  Cooperation time: 2020-01-14 10:00 (Riga time)" in text and "  Roma mediator:    Marta Ozoliņa" in text
+
+
+def test_an_answer_mail_says_which_referral_it_answers() -> None:
+    declined = {"kind": "referral", "type": "tilts.referral.declined", "time": "2020-01-15T12:00:00+02:00",
+                "institution": INSTITUTION, "referral_id": "ref-1", "status": "declined", "mediator": MEDIATOR,
+                "referral_time": "2020-01-14T10:00:00+02:00", "service": "sociālais pabalsts"}
+    text = mail(delivery(3, declined))
+    assert "  Nosūtīts:         14.01.2020. 10:00" in text and "  Romu mediators:   Marta Ozoliņa" in text
+    assert "  Pakalpojums:      sociālais pabalsts" in text and "  Nosūtījuma ID:    ref-1" in text
+    assert "  Referred:         2020-01-14 10:00 (Riga time)" in text and "  Service:          sociālais pabalsts" in text
+    assert "\n\n\n" not in text

@@ -7,7 +7,8 @@ from typing import Any
 
 from shared.config import Settings
 from shared.events.envelope import StoredEvent
-from services.notifications.domain.fanout import AnsweredCooperation, Names, SubscriptionInterest, learn, notice_for
+from services.notifications.domain.fanout import (AnsweredCooperation, AnsweredReferral, Names, SubscriptionInterest,
+                                                  learn, notice_for)
 from services.notifications.domain.messages import how_to_respond, webhook_body
 
 NAMES = Names(institutions={"school-1": "Jelgavas Ozolu pamatskola"},
@@ -67,6 +68,25 @@ def test_an_answer_notice_names_the_cooperation_by_its_time_mediator_and_contact
     assert facts["mediator"] == {"id": "mediator-1", "display_name": "Marta Ozoliņa"}
     assert facts["contact"] == {"id": "contact-1", "name": "Ilze Kalniņa", "role": "sociālā pedagoģe"}
     assert "reason" not in facts and "Nenotika" not in json.dumps(facts)
+
+
+def test_an_answer_to_a_referral_names_it_by_its_time_mediator_and_service_never_the_case() -> None:
+    declined = stored("tilts.referral.declined", {"referral_id": "ref-1", "reason": "SECRET reason"},
+                      actor="contact-1", aggregate="referral", sequence=12)
+    facts = notice_for(declined, "school-1", NAMES,
+                       AnsweredReferral("mediator-1", "2020-01-13T09:30:00+02:00", "pabalsts")).facts
+    assert (facts["status"], facts["referral_time"], facts["service"]) == (
+        "declined", "2020-01-13T09:30:00+02:00", "pabalsts")
+    assert facts["mediator"] == {"id": "mediator-1", "display_name": "Marta Ozoliņa"}
+    assert "SECRET" not in json.dumps(facts)
+    bare = notice_for(declined, "school-1", NAMES, None).facts  # learnt before the fan-out kept them
+    assert not {"mediator", "referral_time", "service"} & set(bare)
+
+
+def test_the_fan_out_learns_what_an_answer_will_name_a_referral_by() -> None:
+    made = stored("tilts.referral.made", {"referral_id": "ref-1", "case_id": "case-1", "institution_id": "school-1",
+                                          "service": "pabalsts"}, actor="mediator-1", aggregate="referral")
+    assert learn([made]).referrals == [("ref-1", "school-1", made.id, "mediator-1", made.time, "pabalsts")]
 
 
 def test_the_webhook_body_is_a_cloudevent_with_how_to_answer() -> None:

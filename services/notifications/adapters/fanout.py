@@ -18,7 +18,8 @@ import asyncpg
 
 from shared.events.envelope import StoredEvent
 from services.notifications.domain import fanout
-from services.notifications.domain.fanout import AnsweredCooperation, Learnt, Names, SubscriptionInterest
+from services.notifications.domain.fanout import (AnsweredCooperation, AnsweredReferral, Learnt, Names,
+                                                  SubscriptionInterest)
 from services.notifications.domain.messages import next_digest_at
 from services.notifications.domain.notices import Notice
 
@@ -36,10 +37,11 @@ async def _write_learnt(connection: asyncpg.Connection, learnt: Learnt) -> None:
         (learnt.mediators, f"""INSERT INTO {S}.mediators VALUES ($1, $2) ON CONFLICT (mediator_id)
                                DO UPDATE SET display_name = EXCLUDED.display_name"""),
         (learnt.cooperations, f"""INSERT INTO {S}.cooperations (cooperation_id, institution_id, contact_id, event_id,
-                                                                 mediator_id, recorded_time)
+                                                                 mediator_id, cooperation_time)
                                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"""),
-        (learnt.referrals, f"""INSERT INTO {S}.referrals (referral_id, institution_id, event_id)
-                               VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"""),
+        (learnt.referrals, f"""INSERT INTO {S}.referrals (referral_id, institution_id, event_id, mediator_id,
+                                                           referral_time, service)
+                               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"""),
         (learnt.cooperation_answers, f"""UPDATE {S}.cooperations SET answer = $2, answered_at = $3::text::timestamptz
                                          WHERE cooperation_id = $1 AND answer IS NULL"""),
         (learnt.referral_answers, f"UPDATE {S}.referrals SET status = $2 WHERE referral_id = $1"),
@@ -74,7 +76,7 @@ class FanOutProjection:
         reached = [(e, subs) for e, subs in reached if subs]
         if not reached:
             return
-        answered = await self._answered_cooperations(connection, [e for e, _ in reached])
+        answered = await self._answered(connection, [e for e, _ in reached])
         names = await self._names(connection, {institutions[e.id] for e, _ in reached},
                                   {e.actor for e, _ in reached} | {a.mediator_id for a in answered.values()
                                                                     if a.mediator_id})
@@ -128,20 +130,28 @@ class FanOutProjection:
                      {(r["institution_id"], r["contact_id"]): (r["name"], r["role"]) for r in contacts},
                      {r["mediator_id"]: r["display_name"] for r in mediators})
 
-    async def _answered_cooperations(self, connection: asyncpg.Connection,
-                                     events: list[StoredEvent]) -> dict[str, AnsweredCooperation]:
-        """Event id -> the cooperation a cooperation answer answers (its contact, mediator, time)."""
-        answers = {e.id: e.data["cooperation_id"] for e in events
-                   if e.type in fanout.COOPERATION_ANSWERS}
-        if not answers:
-            return {}
-        rows = await connection.fetch(
-            f"""SELECT cooperation_id, contact_id, mediator_id, recorded_time FROM {S}.cooperations
-                WHERE cooperation_id = ANY($1::text[])""",
-            list(answers.values()))
-        found = {r["cooperation_id"]: AnsweredCooperation(r["contact_id"], r["mediator_id"], r["recorded_time"])
-                 for r in rows}
-        return {event_id: found[c] for event_id, c in answers.items() if c in found}
+    async def _answered(self, connection: asyncpg.Connection,
+                        events: list[StoredEvent]) -> dict[str, AnsweredCooperation | AnsweredReferral]:
+        """Event id -> what an answer answers: the cooperation (its contact, mediator, time) or the
+        referral (its mediator, time, service)."""
+        cooperations = {e.id: e.data["cooperation_id"] for e in events if e.type in fanout.COOPERATION_ANSWERS}
+        referrals = {e.id: e.data["referral_id"] for e in events if e.type in fanout.REFERRAL_ANSWERS}
+        found: dict[str, AnsweredCooperation | AnsweredReferral] = {}
+        if cooperations:
+            rows = await connection.fetch(
+                f"""SELECT cooperation_id, contact_id, mediator_id, cooperation_time FROM {S}.cooperations
+                    WHERE cooperation_id = ANY($1::text[])""", list(cooperations.values()))
+            by_id = {r["cooperation_id"]: AnsweredCooperation(r["contact_id"], r["mediator_id"], r["cooperation_time"])
+                     for r in rows}
+            found |= {event_id: by_id[c] for event_id, c in cooperations.items() if c in by_id}
+        if referrals:
+            rows = await connection.fetch(
+                f"""SELECT referral_id, mediator_id, referral_time, service FROM {S}.referrals
+                    WHERE referral_id = ANY($1::text[])""", list(referrals.values()))
+            by_referral = {r["referral_id"]: AnsweredReferral(r["mediator_id"], r["referral_time"], r["service"])
+                           for r in rows}
+            found |= {event_id: by_referral[r] for event_id, r in referrals.items() if r in by_referral}
+        return found
 
     async def _store(self, connection: asyncpg.Connection, notices: list[Notice],
                      reached: list[tuple[StoredEvent, list[SubscriptionInterest]]]) -> None:

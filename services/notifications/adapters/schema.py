@@ -115,8 +115,15 @@ MIGRATIONS = [
     # An answer's notice names the cooperation as its first notice did. Rows learnt before this
     # take the names from that first notice where one was stored (else the answer gives ids only).
     Migration(7, "cooperations: mediator and time, for answer notices", """
-        ALTER TABLE {schema}.cooperations ADD COLUMN mediator_id text, ADD COLUMN recorded_time text;
+        ALTER TABLE {schema}.cooperations ADD COLUMN mediator_id text, ADD COLUMN cooperation_time text;
         UPDATE {schema}.cooperations c
-        SET mediator_id = n.facts->'mediator'->>'id', recorded_time = n.facts->>'time'
+        SET mediator_id = n.facts->'mediator'->>'id', cooperation_time = n.facts->>'time'
         FROM {schema}.notices n WHERE n.event_id = c.event_id"""),
+    # Likewise a referral's: by its mediator, time and service.
+    Migration(8, "referrals: mediator, time and service, for answer notices", """
+        ALTER TABLE {schema}.referrals ADD COLUMN mediator_id text, ADD COLUMN referral_time text,
+                                       ADD COLUMN service text;
+        UPDATE {schema}.referrals r
+        SET mediator_id = n.facts->'mediator'->>'id', referral_time = n.facts->>'time', service = n.facts->>'service'
+        FROM {schema}.notices n WHERE n.event_id = r.event_id"""),
 ]

@@ -20,7 +20,8 @@ class Learnt:
     mediators: list[tuple[str, str]] = field(default_factory=list)               # id, display name
     # id, institution, contact, event, mediator, time: what an answer's notice names it by
     cooperations: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
-    referrals: list[tuple[str, str, str]] = field(default_factory=list)          # id, institution, event
+    # id, institution, event, mediator, time, service: likewise
+    referrals: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     cooperation_answers: list[tuple[str, str, str]] = field(default_factory=list)  # id, answer, recorded time
     referral_answers: list[tuple[str, str]] = field(default_factory=list)        # id, status
 
@@ -40,7 +41,8 @@ def learn(events: Iterable[StoredEvent]) -> Learnt:
             learnt.cooperations.append((data["cooperation_id"], data["institution_id"], data["contact_id"], event.id,
                                         event.actor, event.time))
         elif event.type == notices.REFERRAL_MADE:
-            learnt.referrals.append((data["referral_id"], data["institution_id"], event.id))
+            learnt.referrals.append((data["referral_id"], data["institution_id"], event.id, event.actor, event.time,
+                                     data["service"]))
         elif event.type in COOPERATION_ANSWERS:
             learnt.cooperation_answers.append((data["cooperation_id"], COOPERATION_ANSWERS[event.type],
                                                event.recordedtime))
@@ -106,20 +108,33 @@ class AnsweredCooperation:
     time: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class AnsweredReferral:
+    """The referral an answer answers, as its first notice named it (never the case or family)."""
+
+    mediator_id: str | None   # None: learnt before the fan-out kept it
+    time: str | None
+    service: str | None
+
+
 def notice_for(event: StoredEvent, institution_id: str, names: Names,
-               answered: AnsweredCooperation | None) -> Notice:
-    """The notice an event gives its institution (an answer names the cooperation it answers:
-    its time, mediator and contact, so the people told can tell which one it was)."""
+               answered: AnsweredCooperation | AnsweredReferral | None) -> Notice:
+    """The notice an event gives its institution (an answer names what it answers as its first
+    notice did: when, which mediator, and the contact or the service, so the people told can
+    tell which one it was)."""
     institution = names.institution(institution_id)
     if event.type == notices.COOPERATION_RECORDED:
         return notices.cooperation_recorded(event.id, event.time, event.data, names.mediator(event.actor),
                                             institution, names.contact(institution_id, event.data["contact_id"]))
     if event.type == notices.REFERRAL_MADE:
         return notices.referral_made(event.id, event.time, event.data, names.mediator(event.actor), institution)
+    mediator = names.mediator(answered.mediator_id) if answered and answered.mediator_id else None
     if event.type in COOPERATION_ANSWERS:
-        contact = names.contact(institution_id, event.data.get("contact_id") or (answered and answered.contact_id)
-                                or "")
-        mediator = names.mediator(answered.mediator_id) if answered and answered.mediator_id else None
+        cooperation = answered if isinstance(answered, AnsweredCooperation) else None
+        contact = names.contact(institution_id, event.data.get("contact_id")
+                                or (cooperation.contact_id if cooperation else ""))
         return notices.cooperation_answered(event.id, event.type, event.time, event.data, institution, contact,
-                                            mediator, answered.time if answered else None)
-    return notices.referral_answered(event.id, event.type, event.time, event.data, institution)
+                                            mediator, cooperation.time if cooperation else None)
+    referral = answered if isinstance(answered, AnsweredReferral) else None
+    return notices.referral_answered(event.id, event.type, event.time, event.data, institution, mediator,
+                                     referral.time if referral else None, referral.service if referral else None)

@@ -92,8 +92,16 @@ def cooperation_answered(event_id: str, event_type: str, time: str, data: dict[s
 
 
 def referral_answered(event_id: str, event_type: str, time: str, data: dict[str, Any],
-                      institution: Party) -> Notice:
-    """The institution accepted, completed or declined a referral."""
+                      institution: Party, mediator: Party | None = None, referral_time: str | None = None,
+                      service: str | None = None) -> Notice:
+    """The institution accepted, completed or declined a referral (notes and reasons stay out),
+    named as its first notice named it: when, which mediator, for which service."""
     facts = {**_base("referral", event_type, time, institution), "referral_id": data["referral_id"],
              "status": REFERRAL_ANSWERS[event_type]}
+    if mediator is not None:
+        facts["mediator"] = mediator.as_json("display_name")
+    if referral_time is not None:
+        facts["referral_time"] = referral_time
+    if service is not None:
+        facts["service"] = service
     return Notice(event_id, event_type, institution.id, facts)

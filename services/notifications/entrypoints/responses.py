@@ -45,7 +45,8 @@ NOTICE = obj({
         "cooperation_id": STRING, "referral_id": STRING, "mediator": _PARTY, "contact": _PARTY,
         "domain": STRING, "channel": STRING, "purpose": STRING, "service": STRING, "answer": STRING,
         "status": STRING, "respond": _RESPOND,
-        "cooperation_time": {**TIME, "description": "An answer's notice: when the cooperation it answers took place"}},
+        "cooperation_time": {**TIME, "description": "An answer's notice: when the cooperation it answers took place"},
+        "referral_time": {**TIME, "description": "An answer's notice: when the referral it answers was made"}},
         description="What happened, without any family's details")},
     description="A CloudEvent telling an institution of a cooperation or referral that names it (or of an "
                 "answer to one, if the subscription asked for those). Delivered at least once, retried with "

@@ -264,7 +264,7 @@ async def test_a_link_never_used_says_already_answered_when_another_notice_answe
             page = await notify.client.get(second, headers=HTML)
             return page.text if "jau ir atbildēts" in page.text else None
         text = await eventually(other_link_answered, what="the other notice's page showing the answer")
-        assert "ar šo vai citu paziņojumu" in text and "through this or another notice" in text
+        assert "izmantojot šo vai citu paziņojumu" in text and "through this or another notice" in text
         assert "only once" not in text and "tikai vienu reizi" not in text
 
 

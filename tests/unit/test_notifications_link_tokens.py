@@ -101,6 +101,9 @@ def test_a_refused_answer_is_told_by_its_real_cause_in_latvian_and_english() -> 
     control = answer_data(LINK, ACTIONS["acknowledge"], "Labi\x07")
     assert problem_words(control.code, control.detail, dict(control.context))[0].startswith("Tekstā ir vadības")
     assert problem_words("missing", "please give a reason", {}) == ("Lūdzu, norādiet iemeslu.", "Please give a reason.")
+    for odd in ("Labi\ufffe", "Labi\ud800"):  # a noncharacter, an unpaired surrogate: said in Latvian too
+        refused = answer_data(LINK, ACTIONS["acknowledge"], odd)
+        assert problem_words(refused.code, refused.detail, {})[0] == "Tekstā ir rakstzīmes, kuras nevar saglabāt."
     assert problem_words("something_new", "Odd input", {}) == ("Atbilde nav derīga: Odd input",
                                                                "The answer is not valid: Odd input")
 

@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from shared.words import latvian_count
+
 from .casework import MediatorWork
 from .ledger import (PHASE_ANSWERS, PHASE_RESUBMISSIONS, PHASE_REVIEWS, Ledger, Planned,
                      coordinator_of, institution_actor)
@@ -54,11 +56,6 @@ def plan_monthly_reports(ledger: Ledger, work: MediatorWork) -> None:
                     "tilts-demo/coordinator", PHASE_REVIEWS)
 
 
-def _counted(n: int, one: str, many: str) -> str:
-    """A number with a noun in Latvian agreement (21 ģimeni, 12 ģimenēm)."""
-    return f"{n} {one if n % 10 == 1 and n % 100 != 11 else many}"
-
-
 def _work_of_month(ledger: Ledger, work: MediatorWork, month: str) -> list[Planned]:
     return [p for p in ledger.planned
             if p.actor == work.actor and p.month == month and p.type in _FAMILY_WORK]
@@ -76,9 +73,9 @@ def _narrative(ledger: Ledger, work: MediatorWork, month: str) -> dict[str, str]
     outcomes = Counter(p.data["kind"] for p in events if p.type == "tilts.outcome.recorded")
     names = {i.id: i.name for inst in ledger.institutions.values() for i in inst}
     main = (f"{NARRATIVE[month]['main']}\nMēnesī strādāju ar "
-            f"{_counted(len(families), 'ģimeni', 'ģimenēm')}, veicu "
-            f"{_counted(activities, 'aktivitāti', 'aktivitātes')} un "
-            f"{_counted(sum(cooperations.values()), 'reizi', 'reizes')} sadarbojos ar iestādēm.")
+            f"{latvian_count(len(families), 'ģimeni', 'ģimenēm')}, veicu "
+            f"{latvian_count(activities, 'aktivitāti', 'aktivitātes')} un "
+            f"{latvian_count(sum(cooperations.values()), 'reizi', 'reizes')} sadarbojos ar iestādēm.")
     if cooperations:
         institution_id, times = cooperations.most_common(1)[0]
         main += f" Visvairāk sadarbību: {names[institution_id]} ({times})."

@@ -48,13 +48,13 @@ MESSAGES = {
     "accepted": ("Paldies! Nosūtījums pieņemts. Kad pakalpojums sniegts, atzīmējiet to šeit.",
                  "Thank you! The referral is accepted. When the service has been provided, mark it here."),
     # True however it was answered: with this link, another notice's link, or the institution's system.
-    "already": ("Uz šo jau ir atbildēts (ar šo vai citu paziņojumu, vai iestādes sistēmā).",
+    "already": ("Uz šo jau ir atbildēts (izmantojot šo vai citu paziņojumu vai iestādes sistēmu).",
                 "This has already been answered (through this or another notice, or the institution's system)."),
     "expired": ("Saites derīguma termiņš ir beidzies.", "This link has expired."),
     "invalid": ("Saite nav derīga.", "This link is not valid."),
     "revoked": (("Šī saite vairs nedarbojas: paziņojumu abonements, uz kuru šis paziņojums tika nosūtīts, ir dzēsts. "
-                 "Lūdzu, sazinieties ar to, kas jūsu iestādē pārvalda Tilts paziņojumus, vai atbildiet, izmantojot "
-                 "iestādes sistēmu (API)."),
+                 "Lūdzu, sazinieties ar darbinieku, kurš jūsu iestādē pārvalda sistēmas Tilts paziņojumus, vai "
+                 "atbildiet, izmantojot iestādes sistēmu (API)."),
                 ("This link no longer works: the subscription this notice was sent to has been removed. Please ask "
                  "whoever manages Tilts notifications at your institution, or answer through the institution's "
                  "system (API).")),
@@ -75,6 +75,10 @@ PROBLEMS = {
                                "The text contains control characters that cannot be stored."),
     "text_bidi_control": ("Tekstā ir teksta virziena vadības rakstzīmes, kuras nevar saglabāt.",
                           "The text contains bidirectional override or isolate characters that cannot be stored."),
+    "text_surrogate": ("Tekstā ir rakstzīmes, kuras nevar saglabāt.",
+                       "The text contains characters that cannot be stored."),
+    "text_noncharacter": ("Tekstā ir rakstzīmes, kuras nevar saglabāt.",
+                          "The text contains characters that cannot be stored."),
 }
 _ANY_PROBLEM = ("Atbilde nav derīga: {detail}", "The answer is not valid: {detail}")
 

@@ -103,11 +103,14 @@ class MemoryReadModels:
         activities: dict[tuple, int] = defaultdict(int)
         for r in kept("activities"):
             activities[r["municipality_id"], r["kind"], r["domain"]] += 1
-        cooperations: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        cooperations: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         for r in kept("cooperations"):
             counts = cooperations[r["municipality_id"], r["institution_id"], r["domain"]]
             counts[0] += 1
-            counts[1] += r.get("answer") == "acknowledged" and r["answer_sequence"] <= as_of
+            answered = r.get("answer") if r.get("answer_sequence") is not None and r["answer_sequence"] <= as_of \
+                else None
+            counts[1] += answered == "acknowledged"
+            counts[2] += answered == "disputed"
         outcomes: dict[tuple, int] = defaultdict(int)
         for r in kept("outcomes"):
             outcomes[r["municipality_id"], r["kind"]] += 1
@@ -116,6 +119,6 @@ class MemoryReadModels:
             persons=[(m, len(p)) for m, p in persons.items()],
             mediators=sorted({(r["municipality_id"], r["mediator_id"]) for r in kept("mediator_days")}),
             activities=[(*k, n) for k, n in activities.items()],
-            cooperations=[(*k, n, a) for k, (n, a) in cooperations.items()],
+            cooperations=[(*k, n, a, d) for k, (n, a, d) in cooperations.items()],
             outcomes=[(*k, n) for k, n in outcomes.items()])
 

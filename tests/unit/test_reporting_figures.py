@@ -124,7 +124,7 @@ def test_an_event_stored_twice_under_one_id_counts_once_within_and_across_batche
         assert result["activities"]["total"] == 1 and result["cooperations"]["total"] == 1
 
 
-def test_acknowledgements_count_as_of_their_own_sequence_and_institutions_are_sorted() -> None:
+def test_answers_count_as_of_their_own_sequence_and_institutions_are_sorted() -> None:
     log = world(Log())
     log.add(*cooperation("co1", family_id=FAM), time=_on(6))
     log.add(*cooperation("co2", SCHOOL, PEDAGOGUE, family_id=FAM), time=_on(7))
@@ -132,12 +132,16 @@ def test_acknowledgements_count_as_of_their_own_sequence_and_institutions_are_so
     recorded = log.sequence
     log.add("tilts.cooperation.acknowledged", {"cooperation_id": "co2", "contact_id": TEACHER},
             actor="school", role="institution", time="2020-02-02T10:00:00+02:00")
+    log.add("tilts.cooperation.disputed", {"cooperation_id": "co3", "contact_id": SOCIAL_WORKER,
+                                           "reason": "Tikšanās nenotika"},
+            actor="social", role="institution", time="2020-02-03T10:00:00+02:00")
     now = _figures(log)["cooperations"]
-    assert now["acknowledged"] == 1 and now["by_domain"] == {"education": 3}
+    assert (now["acknowledged"], now["disputed"], now["by_domain"]) == (1, 1, {"education": 3})
     assert now["by_institution"] == [
-        {"institution_id": SCHOOL, "name": NAMES[SCHOOL], "count": 2, "acknowledged": 1},
-        {"institution_id": SOCIAL, "name": NAMES[SOCIAL], "count": 1, "acknowledged": 0}]
-    assert _figures(log, as_of=recorded)["cooperations"]["acknowledged"] == 0
+        {"institution_id": SCHOOL, "name": NAMES[SCHOOL], "count": 2, "acknowledged": 1, "disputed": 0},
+        {"institution_id": SOCIAL, "name": NAMES[SOCIAL], "count": 1, "acknowledged": 0, "disputed": 1}]
+    then = _figures(log, as_of=recorded)["cooperations"]
+    assert (then["acknowledged"], then["disputed"]) == (0, 0)
 
 
 def test_a_mediator_working_in_two_municipalities_is_active_in_each_and_once_in_total() -> None:

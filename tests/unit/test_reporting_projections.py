@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.reporting.projections.changes import Add, Insert, Mark, Update, _combined, insert_sql, update_sql
-from services.reporting.projections.dispatch import changes_for, first_occurrences, rows_for
+from services.reporting.projections.dispatch import changes_for, cooperations_answered, first_occurrences, rows_for
 from services.reporting.projections.facts import fact_of
 from services.reporting.projections.known import Known
 from shared.events.catalogue import UnknownEventType
@@ -69,10 +69,18 @@ def test_an_acknowledgement_records_the_answer_its_contact_and_its_sequence() ->
         "answer_contact_id": TEACHER, "answer_note": "Tikāmies 14. janvārī", "answer_event_id": answered.event_id})
 
 
-def test_a_dispute_keeps_the_institutions_reason() -> None:
-    [change] = _rows(Log(), "tilts.cooperation.disputed", {"cooperation_id": "co1", "contact_id": TEACHER,
-                                                          "reason": "Tāda tikšanās nenotika"})
+def test_a_dispute_keeps_the_institutions_reason_and_counts_in_the_cooperations_month() -> None:
+    log = Log()
+    recorded = fact_of(log.add(*cooperation("co1")))
+    disputed = fact_of(log.add("tilts.cooperation.disputed", {
+        "cooperation_id": "co1", "contact_id": TEACHER, "reason": "Tāda tikšanās nenotika"},
+        actor="school-api", role="institution", time="2020-03-03T09:00:00+02:00"))
+    changes = changes_for([recorded, disputed], Known())
+    [change] = [c for c in changes if isinstance(c, Update)]
     assert change.values["answer"] == "disputed" and change.values["answer_note"] == "Tāda tikšanās nenotika"
+    counted = [c.values for c in changes if c.table == "month_cooperations"]
+    assert counted == [{"n": 1, "acknowledged": 0, "disputed": 0}, {"n": 0, "acknowledged": 0, "disputed": 1}]
+    assert cooperations_answered([recorded, disputed]) == {"co1"}
 
 
 @pytest.mark.parametrize("move", ["accepted", "completed", "declined"])
@@ -204,8 +212,8 @@ def test_an_acknowledgement_adds_to_the_tally_of_the_cooperations_own_month() ->
                                actor="school-api", role="institution", time="2020-02-03T09:00:00+02:00"))
     adds = [c for c in changes_for([recorded, answered], Known()) if isinstance(c, Add)]
     key = {"municipality_id": M1, "month": date(2020, 1, 1), "institution_id": SCHOOL, "domain": "education"}
-    assert adds == [Add("month_cooperations", key, {"n": 1, "acknowledged": 0}),
-                    Add("month_cooperations", key, {"n": 0, "acknowledged": 1})]
+    assert adds == [Add("month_cooperations", key, {"n": 1, "acknowledged": 0, "disputed": 0}),
+                    Add("month_cooperations", key, {"n": 0, "acknowledged": 1, "disputed": 0})]
 
 
 def test_tallies_of_one_key_in_a_batch_are_summed_or_merged_into_one_row() -> None:

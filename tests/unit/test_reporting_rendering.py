@@ -17,7 +17,7 @@ ROWS = FigureRows(
     persons=[("jelgava", 3), ("balvi", 1)],
     mediators=[("jelgava", "med-1"), ("balvi", "med-2")],
     activities=[("jelgava", "home_visit", "education", 4), ("balvi", "interpreting", "legal", 2)],
-    cooperations=[("jelgava", "inst-1", "education", 3, 1)],
+    cooperations=[("jelgava", "inst-1", "education", 3, 1, 1)],
     outcomes=[("balvi", "school_enrolled", 1)])
 NAMES = {"inst-1": "<script>alert('x')</script> skola"}
 PLACES = [Place("balvi", "Balvi"), Place("jelgava", "=cmd|' /C calc'!A0")]
@@ -45,6 +45,7 @@ def test_the_summary_csv_has_a_row_per_municipality_and_a_total_under_fixed_colu
     assert (total["families_supported"], total["families_regular"], total["families_episodic"]) == ("3", "2", "1")
     assert total["activities_kind_home_visit"] == "4" and total["activities_kind_consultation"] == "0"
     assert total["cooperations_acknowledged"] == "1" and total["outcomes_kind_school_enrolled"] == "1"
+    assert total["cooperations_disputed"] == "1" and SUMMARY_COLUMNS[-1] == "cooperations_disputed"
 
 
 def test_a_name_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() -> None:
@@ -73,7 +74,7 @@ def test_the_by_institution_csv_has_a_row_per_institution_in_each_municipality()
     rows = list(csv.DictReader(io.StringIO(summary_csv(_summary(), "by_institution"))))
     assert rows == [{"from": "2020-01-01", "to": "2020-01-31", "as_of_sequence": "77", "municipality_id": "jelgava",
                      "institution_id": "inst-1", "name": "<script>alert('x')</script> skola", "cooperations": "3",
-                     "acknowledged": "1"}]
+                     "acknowledged": "1", "disputed": "1"}]
     monthly = list(csv.DictReader(io.StringIO(monthly_csv(_monthly(None), "by_institution"))))
     assert [(r["mediator_id"], r["figures_as_of_sequence"], r["institution_id"], r["cooperations"]) for r in monthly] \
         == [("med-1", "50", "inst-1", "3")]
@@ -121,7 +122,7 @@ def test_bars_are_scaled_to_the_largest_value_and_show_the_highlighted_part() ->
 
 
 def test_institutions_of_the_same_name_keep_their_own_bars_and_acknowledgements() -> None:
-    rows = FigureRows(cooperations=[("riga", "inst-riga-bt", "legal", 2, 1), ("valmiera", "inst-valmiera-bt", "legal", 1, 0)])
+    rows = FigureRows(cooperations=[("riga", "inst-riga-bt", "legal", 2, 1, 0), ("valmiera", "inst-valmiera-bt", "legal", 1, 0, 0)])
     names = {"inst-riga-bt": "Bāriņtiesa", "inst-valmiera-bt": "Bāriņtiesa"}
     report = by_municipality(rows, [Place("riga", "Rīga"), Place("valmiera", "Valmiera")], names)
     chart = charts(report["total"], WORDS["lv"])[2]

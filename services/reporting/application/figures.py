@@ -23,8 +23,8 @@ class FigureRows:
     persons: Sequence[tuple[str, int]] = ()                   # municipality, distinct (family, person)
     mediators: Sequence[tuple[str, str]] = ()                 # municipality, mediator
     activities: Sequence[tuple[str, str, str, int]] = ()      # municipality, kind, domain, count
-    # municipality, institution, domain, count, acknowledged
-    cooperations: Sequence[tuple[str, str, str, int, int]] = ()
+    # municipality, institution, domain, count, acknowledged, disputed
+    cooperations: Sequence[tuple[str, str, str, int, int, int]] = ()
     outcomes: Sequence[tuple[str, str, int]] = ()             # municipality, kind, count
 
     def institutions(self) -> set[str]:
@@ -71,6 +71,7 @@ class _Tally:
     cooperation_domains: Counter = field(default_factory=Counter)
     institutions: Counter = field(default_factory=Counter)
     acknowledged: Counter = field(default_factory=Counter)
+    disputed: Counter = field(default_factory=Counter)
     outcome_kinds: Counter = field(default_factory=Counter)
 
 
@@ -83,10 +84,11 @@ def _tally(rows: FigureRows) -> _Tally:
     for _, kind, domain, n in rows.activities:
         tally.activity_kinds[kind] += n
         tally.activity_domains[domain] += n
-    for _, institution_id, domain, n, acknowledged in rows.cooperations:
+    for _, institution_id, domain, n, acknowledged, disputed in rows.cooperations:
         tally.cooperation_domains[domain] += n
         tally.institutions[institution_id] += n
         tally.acknowledged[institution_id] += acknowledged
+        tally.disputed[institution_id] += disputed
     for _, kind, n in rows.outcomes:
         tally.outcome_kinds[kind] += n
     return tally
@@ -115,9 +117,10 @@ def figures(rows: FigureRows, names: Mapping[str, str], municipality_id: str | N
         "activities": {"total": sum(t.activity_kinds.values()), "by_kind": _counts(t.activity_kinds),
                        "by_domain": _counts(t.activity_domains)},
         "cooperations": {"total": sum(t.institutions.values()), "acknowledged": sum(t.acknowledged.values()),
-                         "by_domain": _counts(t.cooperation_domains),
+                         "disputed": sum(t.disputed.values()), "by_domain": _counts(t.cooperation_domains),
                          "by_institution": [{"institution_id": i, "name": names.get(i, i), "count": t.institutions[i],
-                                             "acknowledged": t.acknowledged[i]} for i in by_institution]},
+                                             "acknowledged": t.acknowledged[i], "disputed": t.disputed[i]}
+                                            for i in by_institution]},
         "outcomes": {"total": sum(t.outcome_kinds.values()), "by_kind": _counts(t.outcome_kinds)},
     }
 

@@ -73,9 +73,10 @@ FIGURES: dict[str, Schema] = {
     "mediators_active": INTEGER, "families_supported": INTEGER, "families_regular": INTEGER,
     "families_episodic": INTEGER, "persons_helped": INTEGER,
     "activities": obj({"total": INTEGER, "by_kind": COUNTS, "by_domain": COUNTS}),
-    "cooperations": obj({"total": INTEGER, "acknowledged": INTEGER, "by_domain": COUNTS,
+    "cooperations": obj({"total": INTEGER, "acknowledged": INTEGER, "disputed": INTEGER, "by_domain": COUNTS,
                          "by_institution": {"type": "array", "items": obj({
-                             "institution_id": STRING, "name": STRING, "count": INTEGER, "acknowledged": INTEGER})}}),
+                             "institution_id": STRING, "name": STRING, "count": INTEGER, "acknowledged": INTEGER,
+                             "disputed": INTEGER})}}),
     "outcomes": obj({"total": INTEGER, "by_kind": COUNTS}),
 }
 MUNICIPALITY_FIGURES = obj({"municipality_id": STRING, "name": nullable(STRING), **FIGURES})

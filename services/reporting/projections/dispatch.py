@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from shared.events.work import CooperationAcknowledged
+from shared.events.work import CooperationAcknowledged, CooperationDisputed
 from shared.events.envelope import StoredEvent
 
 from . import (activities, cases, cooperations, evaluations, families, outcomes, reach, referrals,
@@ -52,8 +52,8 @@ def cases_named(facts: Sequence[Fact]) -> set[str]:
 
 
 def cooperations_answered(facts: Sequence[Fact]) -> set[str]:
-    """Cooperation ids that acknowledgements refer to (whose tallies they add to)."""
-    return {f.data.cooperation_id for f in facts if isinstance(f.data, CooperationAcknowledged)}
+    """Cooperation ids that acknowledgements and disputes refer to (whose tallies they add to)."""
+    return {f.data.cooperation_id for f in facts if isinstance(f.data, CooperationAcknowledged | CooperationDisputed)}
 
 
 def changes_for(facts: Sequence[Fact], known: Known) -> list[Change]:

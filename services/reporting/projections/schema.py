@@ -332,6 +332,16 @@ MIGRATIONS = [
         ALTER TABLE {schema}.outcomes DROP CONSTRAINT outcomes_pkey;
         ALTER TABLE {schema}.outcomes ADD PRIMARY KEY (event_id);
         CREATE INDEX outcomes_id ON {schema}.outcomes (outcome_id)"""),
+    # Disputed cooperations are counted beside acknowledged ones (a dispute, like an
+    # acknowledgement, counts in the month of the cooperation it answers).
+    Migration(11, "disputed cooperations in the monthly tallies", """
+        ALTER TABLE {schema}.month_cooperations ADD COLUMN disputed integer NOT NULL DEFAULT 0;
+        UPDATE {schema}.month_cooperations m SET disputed = d.n
+        FROM (SELECT municipality_id, date_trunc('month', local_date)::date AS month, institution_id, domain,
+                     count(*)::int AS n
+              FROM {schema}.cooperations WHERE answer = 'disputed' GROUP BY 1, 2, 3, 4) d
+        WHERE (m.municipality_id, m.month, m.institution_id, m.domain)
+            = (d.municipality_id, d.month, d.institution_id, d.domain)"""),
 ]
 """Applied at start to the live schema, and to a fresh schema by a rebuild."""
 

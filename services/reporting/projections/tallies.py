@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.events.work import (ActivityRecorded, CooperationAcknowledged, CooperationRecorded, OutcomeRecorded,
+from shared.events.work import (ActivityRecorded, CooperationAcknowledged, CooperationDisputed, CooperationRecorded,
+                                OutcomeRecorded,
                                 ReferralMade)
 
 from .changes import Add, Change, Insert, Mark
@@ -54,16 +55,26 @@ def activity_counted(fact: Fact, known: Known) -> list[Change]:
 def cooperation_counted(fact: Fact, known: Known) -> list[Change]:
     data: CooperationRecorded = fact.data  # type: ignore[assignment]
     key = {**_place(fact), "institution_id": data.institution_id, "domain": str(data.domain)}
-    return [Add("month_cooperations", key, {"n": 1, "acknowledged": 0}), *reached(fact, known)]
+    return [Add("month_cooperations", key, {"n": 1, "acknowledged": 0, "disputed": 0}), *reached(fact, known)]
+
+
+def _answer_counted(cooperation_id: str, known: Known, answer: str) -> list[Change]:
+    """An acknowledgement or a dispute counts in the month of the cooperation it answers."""
+    tally = known.cooperations[cooperation_id]
+    key = {"municipality_id": tally.municipality_id, "month": tally.month, "institution_id": tally.institution_id,
+           "domain": tally.domain}
+    return [Add("month_cooperations", key, {"n": 0, "acknowledged": int(answer == "acknowledged"),
+                                            "disputed": int(answer == "disputed")})]
 
 
 def acknowledgement_counted(fact: Fact, known: Known) -> list[Change]:
-    """An acknowledgement counts in the month of the cooperation it answers."""
     data: CooperationAcknowledged = fact.data  # type: ignore[assignment]
-    tally = known.cooperations[data.cooperation_id]
-    key = {"municipality_id": tally.municipality_id, "month": tally.month, "institution_id": tally.institution_id,
-           "domain": tally.domain}
-    return [Add("month_cooperations", key, {"n": 0, "acknowledged": 1})]
+    return _answer_counted(data.cooperation_id, known, "acknowledged")
+
+
+def dispute_counted(fact: Fact, known: Known) -> list[Change]:
+    data: CooperationDisputed = fact.data  # type: ignore[assignment]
+    return _answer_counted(data.cooperation_id, known, "disputed")
 
 
 def outcome_counted(fact: Fact, known: Known) -> list[Change]:
@@ -72,4 +83,5 @@ def outcome_counted(fact: Fact, known: Known) -> list[Change]:
 
 
 HANDLERS = {ActivityRecorded: activity_counted, CooperationRecorded: cooperation_counted,
-            CooperationAcknowledged: acknowledgement_counted, ReferralMade: reached, OutcomeRecorded: outcome_counted}
+            CooperationAcknowledged: acknowledgement_counted, CooperationDisputed: dispute_counted,
+            ReferralMade: reached, OutcomeRecorded: outcome_counted}

@@ -51,7 +51,8 @@ _MEDIATORS = "SELECT DISTINCT municipality_id, mediator_id FROM {s}.mediator_day
 _ACTIVITIES = """SELECT municipality_id, kind, domain, count(*)::int AS n
                  FROM {s}.activities WHERE {where} GROUP BY 1, 2, 3"""
 _COOPERATIONS = """SELECT municipality_id, institution_id, domain, count(*)::int AS n,
-                          (count(*) FILTER (WHERE answer = 'acknowledged' AND answer_sequence <= $3))::int
+                          (count(*) FILTER (WHERE answer = 'acknowledged' AND answer_sequence <= $3))::int,
+                          (count(*) FILTER (WHERE answer = 'disputed' AND answer_sequence <= $3))::int
                    FROM {s}.cooperations WHERE {where}
                    GROUP BY 1, 2, 3"""
 _OUTCOMES = "SELECT municipality_id, kind, count(*)::int AS n FROM {s}.outcomes WHERE {where} GROUP BY 1, 2"

@@ -90,10 +90,11 @@ def _activities(span: _Span, p: Params) -> str | None:
 
 def _cooperations(span: _Span, p: Params) -> str | None:
     return _union(
-        span.tallies(p, "municipality_id, institution_id, domain, sum(n)::int, sum(acknowledged)::int",
-                     "month_cooperations", "GROUP BY 1, 2, 3"),
+        span.tallies(p, "municipality_id, institution_id, domain, sum(n)::int, sum(acknowledged)::int, "
+                        "sum(disputed)::int", "month_cooperations", "GROUP BY 1, 2, 3"),
         span.facts(p, "municipality_id, institution_id, domain, count(*)::int, "
-                      "(count(*) FILTER (WHERE answer = 'acknowledged'))::int", "cooperations", "GROUP BY 1, 2, 3"))
+                      "(count(*) FILTER (WHERE answer = 'acknowledged'))::int, "
+                      "(count(*) FILTER (WHERE answer = 'disputed'))::int", "cooperations", "GROUP BY 1, 2, 3"))
 
 
 def _outcomes(span: _Span, p: Params) -> str | None:

@@ -23,13 +23,14 @@ FIGURE_COLUMNS = (
     *(f"activities_domain_{d.value}" for d in Domain),
     "cooperations_total", "cooperations_acknowledged", *(f"cooperations_domain_{d.value}" for d in Domain),
     "outcomes_total", *(f"outcomes_kind_{k.value}" for k in OutcomeKind),
+    "cooperations_disputed",  # added later: last, so the columns before it keep their places
 )
 SUMMARY_COLUMNS = ("from", "to", "as_of_sequence", "municipality_id", "name", *FIGURE_COLUMNS)
 MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "as_of_sequence",
                    "municipality_id", "name", *FIGURE_COLUMNS)
 TABLES = ("figures", "by_institution")
 DIALECTS = ("rfc4180", "excel")
-INSTITUTION_COLUMNS = ("municipality_id", "institution_id", "name", "cooperations", "acknowledged")
+INSTITUTION_COLUMNS = ("municipality_id", "institution_id", "name", "cooperations", "acknowledged", "disputed")
 
 
 def _text(value: str) -> str:
@@ -48,6 +49,7 @@ def figure_cells(figures: dict[str, Any]) -> dict[str, int]:
     cells |= {f"cooperations_domain_{d.value}": cooperations["by_domain"].get(d.value, 0) for d in Domain}
     cells["outcomes_total"] = outcomes["total"]
     cells |= {f"outcomes_kind_{k.value}": outcomes["by_kind"].get(k.value, 0) for k in OutcomeKind}
+    cells["cooperations_disputed"] = cooperations["disputed"]
     return cells
 
 
@@ -64,7 +66,8 @@ def _write(columns: tuple[str, ...], rows: list[dict[str, Any]], dialect: str) -
 
 def _by_institution(head: dict[str, Any], report: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**head, "municipality_id": m["municipality_id"], "institution_id": i["institution_id"],
-             "name": _text(i["name"]), "cooperations": i["count"], "acknowledged": i["acknowledged"]}
+             "name": _text(i["name"]), "cooperations": i["count"], "acknowledged": i["acknowledged"],
+             "disputed": i["disputed"]}
             for m in report["municipalities"] for i in m["cooperations"]["by_institution"]]
 
 

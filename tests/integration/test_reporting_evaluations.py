@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 
 from services.reporting.bootstrap import create_app as create_reporting
+from services.reporting.rebuild.checksums import ReportSet, checksums, report_set
 from shared.roles import Role
 from tests.support.harness import Harness, event, running
 from tests.support.reporting import log_head, post_as, read, read_json
@@ -197,3 +199,15 @@ async def test_an_unknown_municipality_or_mediator_is_a_404(world: World, report
     for query in ({"municipality_id": world.id("nowhere")}, {"mediator_id": world.id("nobody")}):
         answer = await read(reporting, PATH, world.admin, **query, **APRIL)
         assert answer.status_code == 404, answer.text
+
+
+async def test_a_rebuild_compares_the_evaluations_report_too(world: World, reporting: Harness) -> None:
+    last = await _evaluate(world, "fingerprinted", _answers("yes", "yes", "yes", "no", "no"),
+                           "2020-04-03T12:00:00+03:00")
+    await read_json(reporting, PATH, world.admin, after=last, **APRIL)
+    pool = reporting.app.state.runtime.pool
+    which = await report_set(pool, "tilts_reporting", last)
+    assert which.evaluated is not None and which.evaluated.first_day <= date(2020, 4, 3) <= which.evaluated.last_day
+    only = ReportSet(None, (), (), which.evaluated)
+    first, again = [await checksums(pool, "tilts_reporting", last, only) for _ in range(2)]
+    assert list(first) == ["evaluations:total"] and first == again and only.union(ReportSet(None, (), ())) == only

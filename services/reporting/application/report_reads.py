@@ -13,13 +13,13 @@ from typing import Any
 from shared.auth.tokens import Principal
 from shared.roles import Role
 from services.reporting.queries import registry
-from services.reporting.queries.evaluations import EvaluationFilter, evaluations
+from services.reporting.queries.evaluations import EvaluationFilter
 
 from . import reports
 from .context import ReadContext
 from .errors import NotAllowed, NotVisible
-from .evaluations import evaluation_report
 from .periods import Period
+from .scope import Scope
 
 
 async def read_summary(ctx: ReadContext, principal: Principal, period: Period, municipality_id: str | None, *,
@@ -67,6 +67,18 @@ async def read_monthly(ctx: ReadContext, principal: Principal, mediator_id: str,
     return report
 
 
+def _evaluations_in_scope(scope: Scope, principal: Principal, mediator_id: str | None
+                          ) -> tuple[frozenset[str] | None, str | None]:
+    """The institutions' municipalities (None: all) and the mediator whose evaluations the caller reads."""
+    if scope.is_institution:
+        raise NotAllowed("an institution reads its own cooperations and referrals, not reports")
+    if scope.role is not Role.MEDIATOR:
+        return scope.municipalities, mediator_id
+    if mediator_id not in (None, scope.subject):
+        raise NotAllowed("a mediator reads the evaluations of their own work")
+    return (frozenset(principal.municipalities) if principal.municipalities else None), scope.subject
+
+
 async def read_evaluations(ctx: ReadContext, principal: Principal, period: Period, municipality_id: str | None,
                            mediator_id: str | None, *, as_of_sequence: int | None,
                            min_sequence: int | None) -> dict[str, Any]:
@@ -78,14 +90,7 @@ async def read_evaluations(ctx: ReadContext, principal: Principal, period: Perio
     (unless the token narrows them to some municipalities).
     """
     scope, as_of = await ctx.begin(principal, min_sequence, as_of_sequence)
-    if scope.is_institution:
-        raise NotAllowed("an institution reads its own cooperations and referrals, not reports")
-    within = scope.municipalities
-    if scope.role is Role.MEDIATOR:
-        if mediator_id not in (None, scope.subject):
-            raise NotAllowed("a mediator reads the evaluations of their own work")
-        mediator_id = scope.subject
-        within = frozenset(principal.municipalities) if principal.municipalities else None
+    within, mediator_id = _evaluations_in_scope(scope, principal, mediator_id)
     place = None
     if municipality_id is not None:
         if within is not None and municipality_id not in within:
@@ -95,14 +100,12 @@ async def read_evaluations(ctx: ReadContext, principal: Principal, period: Perio
         place = places[0]
     if mediator_id is not None and await registry.mediator(ctx.pool, ctx.schema, mediator_id, as_of) is None:
         raise NotVisible("mediator", mediator_id)
-    rows = await evaluations(ctx.pool, ctx.schema, EvaluationFilter(
-        period.first_day, period.last_day, as_of, within, municipality_id, mediator_id))
-    head: dict[str, Any] = {"from": period.first_day.isoformat(), "to": period.last_day.isoformat(),
-                            "as_of_sequence": as_of}
+    head: dict[str, Any] = {}
     if place is not None:
         head |= {"municipality_id": place.municipality_id, "municipality_name": place.name}
     if mediator_id is not None:
         head["mediator_id"] = mediator_id
     if municipality_id is None and within is not None:
         head["figures_limited_to"] = sorted(within)  # as on the summary: a scoped caller's answer says so
-    return evaluation_report(head, rows)
+    return await reports.evaluations(ctx.pool, ctx.schema, EvaluationFilter(
+        period.first_day, period.last_day, as_of, within, municipality_id, mediator_id), head)

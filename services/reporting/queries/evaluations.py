@@ -31,7 +31,7 @@ class EvaluationFilter:
     mediator_id: str | None = None
 
 
-async def evaluations(pool: asyncpg.Pool, schema: str, which: EvaluationFilter) -> list[asyncpg.Record]:
+async def evaluation_rows(pool: asyncpg.Pool, schema: str, which: EvaluationFilter) -> list[asyncpg.Record]:
     """The evaluations in time order (then by id): few per institution and season, so all of them."""
     p = Params(which.first_day, which.last_day, which.as_of)
     clauses = ["x.local_date BETWEEN $1 AND $2", "x.sequence <= $3"]

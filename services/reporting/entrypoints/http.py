@@ -187,7 +187,7 @@ async def get_evaluations(request: Request, from_: str = FROM_DAY, to: str = TO_
                           mediator_id: Id = None, format: Format = FORMAT, lang: Language = LANG,
                           as_of_sequence: int | None = AS_OF, min_sequence: int | None = MIN_SEQUENCE,
                           dialect: Dialect = DIALECT, principal: Principal = CALLER) -> Response:
-    _table(TABLES[0], dialect, format)
+    _table(TABLES[0], dialect, format)  # a dialect is a CSV's; the evaluations have one table
     report = await read_evaluations(context(request), principal, params.period(from_, to), municipality_id,
                                     mediator_id, as_of_sequence=as_of_sequence, min_sequence=min_sequence)
     if format == "csv":
@@ -196,6 +196,7 @@ async def get_evaluations(request: Request, from_: str = FROM_DAY, to: str = TO_
     if format == "html":
         return HTMLResponse(render_evaluations(report, lang), headers=HTML_POLICY)
     return JSONResponse(report)
+
 
 @router.get("/audit/access", tags=["auditing"], summary="Who read which family's file, when and why (auditors)",
             responses=json_answer(listing(responses.ACCESS)))

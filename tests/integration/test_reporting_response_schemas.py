@@ -42,6 +42,12 @@ async def test_every_read_answers_as_its_schema_says(world: World, reporting: Ha
         "referral_id": world.id("ref"), "case_id": case, "institution_id": world.institution, "service": "konsultācija"})
     await post_as(world, world.as_mediator, "tilts.activity.recorded", {
         "activity_id": world.id("visit"), "kind": "home_visit", "domain": "education", "family_id": family})
+    await post_as(world, world.as_institution, "tilts.evaluation.submitted", {
+        "evaluation_id": world.id("evaluation"), "institution_id": world.institution, "contact_id": world.contacts[0],
+        "mediator_id": world.mediator, "domain": "education", "answers": {
+            "improved_communication": "yes", "identified_needs": "partly", "improved_access": "no",
+            "coordinated_actions": "yes", "joint_planning": "no", "key_achievements": "a", "keep_in_view": "b"}},
+        time="2020-01-20T12:00:00+02:00")
     head = await post_as(world, world.as_mediator, "tilts.report.submitted", {
         "report_id": world.id("report"), "month": "2020-01", "narrative": {
             "main_issues": "kavējumi", "glad_about": "x", "challenges": "y", "next_priorities": "z"}},
@@ -55,6 +61,8 @@ async def test_every_read_answers_as_its_schema_says(world: World, reporting: Ha
         "/v1/referrals": ("/v1/referrals", world.admin, {"institution_id": world.institution}),
         "/v1/reports/monthly": ("/v1/reports/monthly", world.admin, {"mediator_id": world.mediator, "month": "2020-01"}),
         "/v1/reports/summary": ("/v1/reports/summary", world.admin, {"from": "2019-09-01", "to": "2026-12-31"}),
+        "/v1/reports/evaluations": ("/v1/reports/evaluations", world.admin, {
+            "from": "2020-01-01", "to": "2020-01-31", "municipality_id": world.municipality}),
         "/v1/audit/access": ("/v1/audit/access", auditor, {"family_id": family}),
     }
     for documented, (path, headers, query) in reads.items():

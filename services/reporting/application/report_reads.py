@@ -1,7 +1,9 @@
-"""Reading reports within scope: summaries per municipality, mediators' monthly reports.
+"""Reading reports within scope: summaries per municipality, mediators' monthly reports,
+institutions' evaluations of mediators.
 
-Institutions read no reports. A mediator reads their own monthly report and summaries of
-their municipalities; a coordinator the reports of mediators working in theirs.
+Institutions read no reports. A mediator reads their own monthly report, summaries of their
+municipalities and the evaluations of their own work; a coordinator the reports of mediators
+working in theirs and the evaluations made by institutions there.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from typing import Any
 from shared.auth.tokens import Principal
 from shared.roles import Role
 from services.reporting.queries import registry
+from services.reporting.queries.evaluations import EvaluationFilter
 
 from . import reports
 from .context import ReadContext
 from .errors import NotAllowed, NotVisible
 from .periods import Period
+from .scope import Scope
 
 
 async def read_summary(ctx: ReadContext, principal: Principal, period: Period, municipality_id: str | None, *,
@@ -61,3 +65,47 @@ async def read_monthly(ctx: ReadContext, principal: Principal, mediator_id: str,
     if report is None:
         raise NotVisible("mediator", mediator_id)
     return report
+
+
+def _evaluations_in_scope(scope: Scope, principal: Principal, mediator_id: str | None
+                          ) -> tuple[frozenset[str] | None, str | None]:
+    """The institutions' municipalities (None: all) and the mediator whose evaluations the caller reads."""
+    if scope.is_institution:
+        raise NotAllowed("an institution reads its own cooperations and referrals, not reports")
+    if scope.role is not Role.MEDIATOR:
+        return scope.municipalities, mediator_id
+    if mediator_id not in (None, scope.subject):
+        raise NotAllowed("a mediator reads the evaluations of their own work")
+    return (frozenset(principal.municipalities) if principal.municipalities else None), scope.subject
+
+
+async def read_evaluations(ctx: ReadContext, principal: Principal, period: Period, municipality_id: str | None,
+                           mediator_id: str | None, *, as_of_sequence: int | None,
+                           min_sequence: int | None) -> dict[str, Any]:
+    """Institutions' evaluations made in the period: tallies per question, texts, per mediator.
+
+    An evaluation belongs to the municipality of the institution that made it. A coordinator
+    reads those made in their municipalities (about any mediator: naming one narrows the answer,
+    it is never refused); a mediator those about their own work, wherever the institution is
+    (unless the token narrows them to some municipalities).
+    """
+    scope, as_of = await ctx.begin(principal, min_sequence, as_of_sequence)
+    within, mediator_id = _evaluations_in_scope(scope, principal, mediator_id)
+    place = None
+    if municipality_id is not None:
+        if within is not None and municipality_id not in within:
+            raise NotAllowed(f"municipality {municipality_id} is outside your scope")
+        if not (places := await registry.places(ctx.pool, ctx.schema, as_of, frozenset({municipality_id}))):
+            raise NotVisible("municipality", municipality_id)
+        place = places[0]
+    if mediator_id is not None and await registry.mediator(ctx.pool, ctx.schema, mediator_id, as_of) is None:
+        raise NotVisible("mediator", mediator_id)
+    head: dict[str, Any] = {}
+    if place is not None:
+        head |= {"municipality_id": place.municipality_id, "municipality_name": place.name}
+    if mediator_id is not None:
+        head["mediator_id"] = mediator_id
+    if municipality_id is None and within is not None:
+        head["figures_limited_to"] = sorted(within)  # as on the summary: a scoped caller's answer says so
+    return await reports.evaluations(ctx.pool, ctx.schema, EvaluationFilter(
+        period.first_day, period.last_day, as_of, within, municipality_id, mediator_id), head)

@@ -1,4 +1,4 @@
-"""Summary and monthly reports, computed from the read models as of a sequence.
+"""Summary, monthly and evaluations reports, computed from the read models as of a sequence.
 
 A summary as of the projection's position (the usual, live case) adds up monthly tallies, read
 in one snapshot with that position; as of an earlier sequence (reproducing what a report said)
@@ -13,10 +13,12 @@ import asyncpg
 
 from services.reporting.projections.projection import PROJECTION_NAME
 from services.reporting.queries import registry
+from services.reporting.queries.evaluations import EvaluationFilter, evaluation_rows
 from services.reporting.queries.figures import FigureFilter, figure_rows
 from services.reporting.queries.live_figures import live_figure_rows
 from services.reporting.queries.reports import report_steps
 
+from .evaluations import evaluation_report
 from .figures import FigureRows, by_municipality
 from .monthly import ReportState, monthly_report, report_state
 from .periods import Period
@@ -112,3 +114,12 @@ async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str,
     if scope is not None and not registered <= scope:
         report["figures_limited_to"] = sorted(m["municipality_id"] for m in report["municipalities"])
     return report
+
+
+async def evaluations(pool: asyncpg.Pool, schema: str, which: EvaluationFilter,
+                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Institutions' evaluations made on `which` days, as of `which.as_of`; `extra` joins the head
+    (the filters asked for, and what the figures are limited to)."""
+    head = {"from": which.first_day.isoformat(), "to": which.last_day.isoformat(), "as_of_sequence": which.as_of,
+            **(extra or {})}
+    return evaluation_report(head, await evaluation_rows(pool, schema, which))

@@ -21,12 +21,12 @@ from services.reporting.application.errors import BadQuery
 from services.reporting.application.family_file import read_family
 from services.reporting.application.ledger import list_cooperations, list_referrals
 from services.reporting.application.paging import DEFAULT_LIMIT, MAX_LIMIT, page_request
-from services.reporting.application.report_reads import read_monthly, read_summary
+from services.reporting.application.report_reads import read_evaluations, read_monthly, read_summary
 from services.reporting.queries.access_log import ReadsFilter
 from services.reporting.queries.casework import CaseFilter
 from services.reporting.queries.ledger import LedgerFilter
-from services.reporting.rendering.csv_export import DIALECTS, TABLES, monthly_csv, summary_csv
-from services.reporting.rendering.html import render_monthly, render_summary
+from services.reporting.rendering.csv_export import DIALECTS, TABLES, evaluations_csv, monthly_csv, summary_csv
+from services.reporting.rendering.html import render_evaluations, render_monthly, render_summary
 from services.reporting.rendering.labels import LANGUAGES
 
 from . import params, responses
@@ -177,6 +177,24 @@ async def get_summary(request: Request, from_: str = FROM_DAY, to: str = TO_DAY,
         return _csv(summary_csv(report, chosen, dialect), f"tilts-summary-{report['from']}-{report['to']}", chosen)
     if format == "html":
         return HTMLResponse(render_summary(report, lang, municipality_id), headers=HTML_POLICY)
+    return JSONResponse(report)
+
+
+@router.get("/reports/evaluations", summary="Institutions' evaluations of mediators for a period: answers per "
+                                            "question and the texts (JSON, CSV or printable HTML)",
+            responses={**responses.report_shapes(responses.EVALUATIONS), **NOT_FOUND})
+async def get_evaluations(request: Request, from_: str = FROM_DAY, to: str = TO_DAY, municipality_id: Id = None,
+                          mediator_id: Id = None, format: Format = FORMAT, lang: Language = LANG,
+                          as_of_sequence: int | None = AS_OF, min_sequence: int | None = MIN_SEQUENCE,
+                          dialect: Dialect = DIALECT, principal: Principal = CALLER) -> Response:
+    _table(TABLES[0], dialect, format)  # a dialect is a CSV's; the evaluations have one table
+    report = await read_evaluations(context(request), principal, params.period(from_, to), municipality_id,
+                                    mediator_id, as_of_sequence=as_of_sequence, min_sequence=min_sequence)
+    if format == "csv":
+        return _csv(evaluations_csv(report, dialect), f"tilts-evaluations-{report['from']}-{report['to']}",
+                    TABLES[0])
+    if format == "html":
+        return HTMLResponse(render_evaluations(report, lang), headers=HTML_POLICY)
     return JSONResponse(report)
 
 

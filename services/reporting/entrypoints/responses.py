@@ -101,6 +101,37 @@ MONTHLY = obj({
               **LIMITED},
     description="The monthly report; its figures are as of its submission (figures_as_of_sequence)")
 
+ANSWER_COUNTS = obj({"yes": INTEGER, "partly": INTEGER, "no": INTEGER},
+                    description="How many evaluations gave each answer (zeros included)")
+QUESTION_TALLIES = {"type": "array", "description": "Every yes/partly/no question, in the catalogue's order: "
+                                                    "improved_communication, identified_needs, improved_access, "
+                                                    "coordinated_actions, joint_planning",
+                    "items": obj({"question": STRING, "answers": ANSWER_COUNTS})}
+EVALUATION_TEXT = obj({"evaluation_id": STRING, "time": TIME, "municipality_id": STRING, "institution_id": STRING,
+                       "institution_name": nullable(STRING), "mediator_id": STRING, "domain": STRING,
+                       "text": STRING}, description="One institution's answer to a free-text question")
+EVALUATION = obj({
+    "evaluation_id": STRING, "sequence": SEQUENCE, "time": TIME, "date": DAY,
+    "municipality_id": {**STRING, "description": "The evaluating institution's municipality"},
+    "institution_id": STRING, "institution_name": nullable(STRING), "mediator_id": STRING,
+    "mediator_name": nullable(STRING), "domain": STRING,
+    "answers": {"type": "object", "additionalProperties": STRING,
+                "description": "The five questions' yes/partly/no and the two texts, as submitted"}},
+    description="One evaluation as submitted")
+EVALUATIONS = obj({
+    "from": DAY, "to": DAY, "as_of_sequence": SEQUENCE, "evaluations": INTEGER, "questions": QUESTION_TALLIES,
+    "texts": obj({key: {"type": "array", "items": EVALUATION_TEXT} for key in ("key_achievements", "keep_in_view")},
+                 description="The free-text answers, in the order the evaluations were made"),
+    "by_mediator": {"type": "array", "description": "The same tallies for each mediator evaluated, by mediator id",
+                    "items": obj({"mediator_id": STRING, "name": nullable(STRING), "evaluations": INTEGER,
+                                  "questions": QUESTION_TALLIES})},
+    "items": {"type": "array", "items": EVALUATION,
+              "description": "Every evaluation counted, in time order (then by id)"}},
+    optional={"municipality_id": STRING, "municipality_name": STRING,
+              "mediator_id": {**STRING, "description": "The mediator asked for (a mediator's own, always)"},
+              **LIMITED},
+    description="Institutions' evaluations of mediators made in the period (by event time, Riga days)")
+
 
 def report_shapes(json_schema: Schema) -> dict[int, Any]:
     """A report as JSON (this schema), CSV or a printable page."""

@@ -4,6 +4,9 @@
 within each municipality's section (an institution appears under each municipality whose
 mediators worked with it), with how many of those cooperations it acknowledged.
 
+The evaluations report has one row per evaluation instead: who evaluated whom, when, the five
+answers and the two texts (which keep their line breaks inside the quoted cell).
+
 `dialect=excel` writes the same table for a spreadsheet opened with a double click: a UTF-8
 byte-order mark (without it Excel reads "Rīga" as "RÄ«ga") and semicolons between cells (the
 list separator of Latvian regional settings, where a comma is the decimal mark).
@@ -16,6 +19,7 @@ import io
 from typing import Any
 
 from shared.events.fields import ActivityKind, Domain, OutcomeKind
+from services.reporting.application.evaluations import QUESTIONS, TEXTS
 
 FIGURE_COLUMNS = (
     "mediators_active", "families_supported", "families_regular", "families_episodic", "persons_helped",
@@ -30,6 +34,9 @@ MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "
                    "municipality_id", "name", *FIGURE_COLUMNS)
 TABLES = ("figures", "by_institution")
 DIALECTS = ("rfc4180", "excel")
+EVALUATION_COLUMNS = ("from", "to", "as_of_sequence", "evaluation_id", "sequence", "time", "date", "municipality_id",
+                      "institution_id", "institution_name", "mediator_id", "mediator_name", "domain",
+                      *QUESTIONS, *TEXTS)
 INSTITUTION_COLUMNS = ("municipality_id", "institution_id", "name", "cooperations", "acknowledged", "disputed")
 
 
@@ -91,3 +98,14 @@ def monthly_csv(report: dict[str, Any], table: str = "figures", dialect: str = "
             for m in report["municipalities"]]
     rows.append({**head, "municipality_id": "total", "name": "", **figure_cells(report)})
     return _write(MONTHLY_COLUMNS, rows, dialect)
+
+
+def evaluations_csv(report: dict[str, Any], dialect: str = "rfc4180") -> str:
+    """Institutions' evaluations as CSV: one row per evaluation, in time order."""
+    head = {key: report[key] for key in EVALUATION_COLUMNS[:3]}
+    rows = [{**head, **{key: item[key] for key in EVALUATION_COLUMNS[3:9]},
+             "institution_name": _text(item["institution_name"] or ""), "mediator_id": item["mediator_id"],
+             "mediator_name": _text(item["mediator_name"] or ""), "domain": item["domain"],
+             **{q: item["answers"][q] for q in QUESTIONS}, **{t: _text(item["answers"][t]) for t in TEXTS}}
+            for item in report["items"]]
+    return _write(EVALUATION_COLUMNS, rows, dialect)

@@ -8,6 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.reporting.application.evaluations import ANSWERS
+
 from .charts import Chart, bar_chart
 from .labels import WORDS
 
@@ -93,3 +95,32 @@ def render_monthly(report: dict[str, Any], lang: str) -> str:
     return _environment().get_template("monthly.html.j2").render(
         lang=lang, w=words, report=report, columns=_columns(report), key_figures=KEY_FIGURES,
         charts=charts(report, words), live_columns=_columns(live) if live else None, limited_to=_limited_to(report))
+
+
+def _evaluated_mediator(report: dict[str, Any]) -> str | None:
+    """Whom an evaluations page is about, when one mediator was asked for (or is reading their own)."""
+    mediator_id = report.get("mediator_id")
+    if mediator_id is None:
+        return None
+    names = [m["name"] for m in report["by_mediator"] if m["name"]]
+    return f"{names[0]} ({mediator_id})" if names else mediator_id
+
+
+def _evaluations_place(report: dict[str, Any]) -> str | None:
+    """What the evaluations page's header names: the municipality asked for, those a scoped caller
+    sees, or None for every municipality."""
+    if report.get("municipality_id"):
+        return report.get("municipality_name") or report["municipality_id"]
+    limited = report.get("figures_limited_to")
+    return None if limited is None else ", ".join(limited) or "—"
+
+
+def render_evaluations(report: dict[str, Any], lang: str) -> str:
+    """Institutions' evaluations as a printable page: the questionnaire's own words, tallies and texts."""
+    words = WORDS[lang]
+    charts = [bar_chart(words["questions_short"][t["question"]],
+                        [(words["answers"][a], t["answers"][a]) for a in ANSWERS]) for t in report["questions"]]
+    return _environment().get_template("evaluations.html.j2").render(
+        lang=lang, w=words, report=report, answers=ANSWERS, charts=charts, place=_evaluations_place(report),
+        mediator=_evaluated_mediator(report),
+        mediator_names={m["mediator_id"]: m["name"] for m in report["by_mediator"]})

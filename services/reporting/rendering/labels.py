@@ -32,6 +32,30 @@ _LV: dict[str, Any] = {
                         "next_priorities": "Kas svarīgākais turpmākajā darbā"},
     "statuses": {"draft": "sagatave", "submitted": "iesniegts", "approved": "apstiprināts",
                  "returned": "atgriezts precizēšanai"},
+    "title_evaluations": "Romu mediatoru darba rezultātu izvērtējums",
+    "subtitle_evaluations": "Pašvaldības darbinieku aptauju kopsavilkums",
+    "evaluations": "Izvērtējumi", "question": "Jautājums", "by_mediator": "Pēc romu mediatora",
+    "no_evaluations": "Šajā periodā izvērtējumu nav.", "institution": "Iestāde",
+    # The questionnaire's wording, as the municipal staff read it (seed 001).
+    "questions": {
+        "improved_communication": "Vai romu mediators ir uzlabojis saziņu starp romu ģimenēm un valsts "
+                                  "pārvaldes/pašvaldības iestāžu darbiniekiem?",
+        "identified_needs": "Vai romu mediators iespēju robežās ir apzinājis romu situāciju un ziņojis vietējās "
+                            "pašvaldības pārstāvjiem par romu aktuālākajām vajadzībām un problēmām?",
+        "improved_access": "Vai uzskatāt, ka romu mediators ir veicinājis romu piekļuvi pašvaldības pakalpojumiem?",
+        "coordinated_actions": "Vai romu mediators ir saskaņojis savu rīcību ar pilsētas pašvaldības iestādēm "
+                               "un/vai valsts aģentūrām vietējā līmenī?",
+        "joint_planning": "Vai esat aicinājuši romu mediatoru kopīgai darba izvērtēšanai, tālākai plānošanai Jūsu "
+                          "darba jomā?",
+        "key_achievements": "Kādi, Jūsuprāt, ir galvenie/svarīgākie romu mediatora paveiktie darbi tajā "
+                            "pašvaldības darbības jomā, kuru Jūs pārstāvat?",
+        "keep_in_view": "Kādi jautājumi, jūsuprāt, romu mediatoram jūsu pašvaldībā būtu jāpatur redzeslokā "
+                        "turpmāk?"},
+    "questions_short": {"improved_communication": "Uzlabota saziņa", "identified_needs": "Apzinātas vajadzības",
+                        "improved_access": "Veicināta piekļuve pakalpojumiem",
+                        "coordinated_actions": "Saskaņota rīcība",
+                        "joint_planning": "Aicināts kopīgi izvērtēt un plānot"},
+    "answers": {"yes": "jā", "partly": "daļēji", "no": "nē"},
     "domains": in_language(DOMAINS, "lv"),
     "activity_kinds": {"home_visit": "mājas apmeklējums", "consultation": "konsultācija",
                        "document_assistance": "palīdzība ar dokumentiem", "accompaniment": "pavadīšana",
@@ -70,6 +94,31 @@ _EN: dict[str, Any] = {
                         "challenges": "The biggest challenges", "next_priorities": "What matters most next"},
     "statuses": {"draft": "draft", "submitted": "submitted", "approved": "approved",
                  "returned": "returned for changes"},
+    "title_evaluations": "Roma mediators' work: evaluation of results",
+    "subtitle_evaluations": "Summary of the municipal staff surveys",
+    "evaluations": "Evaluations", "question": "Question", "by_mediator": "By Roma mediator",
+    "no_evaluations": "No evaluations in this period.", "institution": "Institution",
+    "questions": {
+        "improved_communication": "Has the Roma mediator improved communication between Roma families and the "
+                                  "staff of state and municipal institutions?",
+        "identified_needs": "Has the Roma mediator, as far as possible, identified the situation of the Roma and "
+                            "informed the local government's representatives of the Roma's most pressing needs "
+                            "and problems?",
+        "improved_access": "Do you consider that the Roma mediator has furthered the Roma's access to municipal "
+                           "services?",
+        "coordinated_actions": "Has the Roma mediator coordinated their actions with the city's municipal "
+                               "institutions and/or state agencies at the local level?",
+        "joint_planning": "Have you invited the Roma mediator to evaluate the work together with you and to plan "
+                          "further in your field of work?",
+        "key_achievements": "In your view, what are the Roma mediator's main, most important achievements in the "
+                            "area of municipal work that you represent?",
+        "keep_in_view": "In your view, which issues should the Roma mediator in your municipality keep in view "
+                        "from now on?"},
+    "questions_short": {"improved_communication": "Improved communication", "identified_needs": "Identified needs",
+                        "improved_access": "Furthered access to services",
+                        "coordinated_actions": "Coordinated actions",
+                        "joint_planning": "Invited to joint evaluation and planning"},
+    "answers": {"yes": "yes", "partly": "partly", "no": "no"},
     "domains": in_language(DOMAINS, "en"),
     "activity_kinds": {"home_visit": "home visit", "consultation": "consultation",
                        "document_assistance": "help with documents", "accompaniment": "accompaniment",

@@ -101,9 +101,10 @@ def test_the_printable_monthly_report_has_the_header_the_narrative_and_the_live_
                  "next_priorities": "NVA"}
     page = render_monthly(_monthly(narrative), "lv")
     for text in ("2020-01", "Marta &lt;b&gt;Ozoliņa&lt;/b&gt; (med-1)", "iesniegts", "Skolas &lt;kavējumi&gt;",
-                 "Galvenie jautājumi, ar kuriem strādāju", "Lielākie izaicinājumi", "Pēc iesniegšanas reģistrēti"):
+                 "Pamatjautājumi, ar kuriem nākas strādāt…", "Ir prieks par…", "Lielākie izaicinājumi bija…",
+                 "Turpmākajā darbā svarīgākais būs…", "Pēc iesniegšanas reģistrēti"):
         assert text in page
-    assert "Main issues worked on" in render_monthly(_monthly(narrative), "en")
+    assert "The main issues I have to work on…" in render_monthly(_monthly(narrative), "en")
     assert "<dd>2020-01-31 16:00</dd>" in page  # to the minute, as a person reads it on paper
 
 

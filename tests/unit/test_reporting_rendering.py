@@ -128,3 +128,16 @@ def test_institutions_of_the_same_name_keep_their_own_bars_and_acknowledgements(
     chart = charts(report["total"], WORDS["lv"])[2]
     assert [(b.label, b.value, b.part) for b in chart.bars] == [
         ("Bāriņtiesa (inst-riga-bt)", 2, 1), ("Bāriņtiesa (inst-valmiera-bt)", 1, 0)]
+
+
+def test_the_header_says_municipality_before_one_name_and_municipalities_before_several() -> None:
+    one = render_monthly(_monthly(None), "lv")
+    assert "<dt>Pašvaldība</dt><dd>=cmd|&#39; /C calc&#39;!A0</dd>" in one
+    figures = by_municipality(ROWS, PLACES, NAMES)
+    both = {**_monthly(None), "municipalities": figures["municipalities"]}
+    assert "<dt>Pašvaldības</dt><dd>Balvi, =cmd" in render_monthly(both, "lv")
+    assert "<dt>Municipalities</dt><dd>Balvi, =cmd" in render_monthly(both, "en")
+    assert "<dt>Municipality</dt><dd>Balvi</dd>" in render_summary(_summary(), "en", "balvi")
+    assert "<dt>Pašvaldības</dt><dd>visas pašvaldības</dd>" in render_summary(_summary(), "lv", None)
+    scoped = {**_summary(), "figures_limited_to": ["balvi", "jelgava"]}
+    assert "<dt>Pašvaldības</dt><dd>Balvi, =cmd" in render_summary(scoped, "lv", None)

@@ -11,7 +11,8 @@ LANGUAGES = ("lv", "en")
 _LV: dict[str, Any] = {
     "title_summary": "Romu mediatoru darba pārskats",
     "title_monthly": "Romu mediatora mēneša pārskats",
-    "period": "Periods", "municipality": "Pašvaldība", "all_municipalities": "visas pašvaldības",
+    "period": "Periods", "municipality": "Pašvaldība", "municipalities": "Pašvaldības",
+    "all_municipalities": "visas pašvaldības",
     "mediator": "Romu mediators", "as_of": "Dati līdz notikumam Nr.", "status": "Statuss",
     "submitted_at": "Iesniegts", "reviewed_at": "Izskatīts", "review_note": "Koordinatora piezīme",
     "figures_as_of": "Skaitļi līdz notikumam Nr.",
@@ -54,7 +55,8 @@ _LV: dict[str, Any] = {
 _EN: dict[str, Any] = {
     "title_summary": "Roma mediators' work: summary",
     "title_monthly": "Roma mediator's monthly report",
-    "period": "Period", "municipality": "Municipality", "all_municipalities": "all municipalities",
+    "period": "Period", "municipality": "Municipality", "municipalities": "Municipalities",
+    "all_municipalities": "all municipalities",
     "mediator": "Roma mediator", "as_of": "Data as of event sequence", "status": "Status",
     "submitted_at": "Submitted", "reviewed_at": "Reviewed", "review_note": "Coordinator's note",
     "figures_as_of": "Figures as of event sequence",

@@ -7,7 +7,7 @@ import io
 import re
 
 from services.reporting.application.figures import FigureRows, Place, by_municipality
-from services.reporting.rendering.charts import bar_chart
+from services.reporting.rendering.charts import BAR_HEIGHT, bar_chart, label_lines
 from services.reporting.rendering.csv_export import SUMMARY_COLUMNS, monthly_csv, summary_csv
 from services.reporting.rendering.html import charts, render_monthly, render_summary
 from services.reporting.rendering.labels import WORDS
@@ -141,3 +141,33 @@ def test_the_header_says_municipality_before_one_name_and_municipalities_before_
     assert "<dt>Pašvaldības</dt><dd>visas pašvaldības</dd>" in render_summary(_summary(), "lv", None)
     scoped = {**_summary(), "figures_limited_to": ["balvi", "jelgava"]}
     assert "<dt>Pašvaldības</dt><dd>Balvi, =cmd" in render_summary(scoped, "lv", None)
+
+
+LONG = "Viļakas novada Izglītības un bērnu tiesību aizsardzības nodaļa"
+
+
+def test_a_long_label_wraps_onto_whole_word_lines_and_its_row_grows_to_hold_them() -> None:
+    assert label_lines(LONG) == ("Viļakas novada Izglītības un bērnu", "tiesību aizsardzības nodaļa")
+    assert label_lines("x" * 50) == ("x" * 40, "x" * 10)  # a word longer than a line is split, not cut
+    chart = bar_chart("Sadarbība", [(LONG, 3), ("Bāriņtiesa", 2)])
+    long, short = chart.bars
+    assert long.lines == label_lines(LONG) and short.lines == ("Bāriņtiesa",)
+    assert long.y + BAR_HEIGHT <= short.y and long.height > short.height  # rows never overlap
+    assert chart.height == long.height + short.height + 4
+    # the bar is centred on its label, whatever the number of lines
+    for bar in chart.bars:
+        top = bar.label_y - 10
+        bottom = bar.label_y + (len(bar.lines) - 1) * chart.line_height
+        assert abs((bar.y + BAR_HEIGHT / 2) - (top + bottom) / 2) <= 2
+
+
+def test_a_printed_chart_shows_every_word_of_a_long_name_as_tspan_lines() -> None:
+    rows = FigureRows(cooperations=[("vilaka", "inst-v", "education", 2, 1)], outcomes=[
+        ("vilaka", "low_income_status_granted", 1)])
+    figures = by_municipality(rows, [Place("vilaka", "Viļaka")], {"inst-v": LONG})
+    report = {**_monthly(None), **figures["total"], "municipalities": figures["municipalities"]}
+    page = render_monthly(report, "lv")
+    assert "…" not in page
+    assert ">Viļakas novada Izglītības un bērnu</tspan><tspan" in page and ">tiesību aizsardzības nodaļa</tspan>" in page
+    assert ">piešķirts trūcīgas vai maznodrošinātas</tspan><tspan" in page
+    assert render_monthly(report, "lv") == page  # the same bytes every time

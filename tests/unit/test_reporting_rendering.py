@@ -171,3 +171,28 @@ def test_a_printed_chart_shows_every_word_of_a_long_name_as_tspan_lines() -> Non
     assert ">Viļakas novada Izglītības un bērnu</tspan><tspan" in page and ">tiesību aizsardzības nodaļa</tspan>" in page
     assert ">piešķirts trūcīgas vai maznodrošinātas</tspan><tspan" in page
     assert render_monthly(report, "lv") == page  # the same bytes every time
+
+
+def _later(figures: dict, acknowledged: int, activities: int) -> dict:
+    """Figures with more acknowledged cooperations and more activities (of the one municipality)."""
+    return {**figures, "cooperations": {**figures["cooperations"],
+                                        "acknowledged": figures["cooperations"]["acknowledged"] + acknowledged},
+            "activities": {**figures["activities"], "total": figures["activities"]["total"] + activities}}
+
+
+def _acknowledged_later(more: int, activities: int = 0) -> dict:
+    report = _monthly(None)
+    live = _later(report["live"], more, activities)
+    live["municipalities"] = [_later(m, more, activities) for m in report["live"]["municipalities"]]
+    return {**report, "live": live}
+
+
+def test_when_institutions_only_acknowledged_since_submission_the_page_says_so_and_how_many() -> None:
+    page = render_monthly(_acknowledged_later(2), "lv")
+    assert "Pēc iesniegšanas iestādes apstiprināja vēl 2 sadarbības. (Dati līdz notikumam Nr. 90)" in page
+    assert "Pēc iesniegšanas reģistrēti" not in page and page.count('class="figures"') == 1
+    assert "vēl 1 sadarbību." in render_monthly(_acknowledged_later(1), "lv")
+    assert "Since submission, institutions acknowledged 2 more cooperations." in render_monthly(
+        _acknowledged_later(2), "en")
+    other = render_monthly(_acknowledged_later(2, activities=1), "lv")
+    assert "Pēc iesniegšanas reģistrēti vēl notikumi" in other and "apstiprināja vēl" not in other

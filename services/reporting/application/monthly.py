@@ -15,6 +15,9 @@ from typing import Any
 
 from .periods import Period, riga_text
 
+FIGURE_KEYS = ("mediators_active", "families_supported", "families_regular", "families_episodic", "persons_helped",
+               "activities", "cooperations", "outcomes")
+
 
 @dataclass(frozen=True)
 class ReportStep:
@@ -80,3 +83,30 @@ def monthly_report(*, mediator_id: str, mediator_name: str, month: str, as_of: i
     if amended and live is not None:
         report["live"] = {"as_of_sequence": as_of, **live["total"], "municipalities": live["municipalities"]}
     return report
+
+
+def _without_acknowledgements(figures: dict[str, Any]) -> dict[str, Any]:
+    """One set of figures with the acknowledgement counts blanked out."""
+    cooperations = figures["cooperations"]
+    return {**{key: figures[key] for key in FIGURE_KEYS}, "cooperations": {
+        **cooperations, "acknowledged": None,
+        "by_institution": [{**i, "acknowledged": None} for i in cooperations["by_institution"]]}}
+
+
+def acknowledged_since_submission(report: dict[str, Any]) -> int | None:
+    """How many more cooperations institutions acknowledged after the report was submitted, when
+    that is all that changed in its figures; None when anything else changed too (or nothing did).
+
+    Late acknowledgements are the usual reason a month reads as amended: the institution answers
+    days after the mediator submitted, and a page can say just that instead of "events were
+    recorded after submission".
+    """
+    live = report.get("live")
+    if not live:
+        return None
+    then = [_without_acknowledgements(report), *map(_without_acknowledgements, report["municipalities"])]
+    now = [_without_acknowledgements(live), *map(_without_acknowledgements, live["municipalities"])]
+    more = live["cooperations"]["acknowledged"] - report["cooperations"]["acknowledged"]
+    same_places = [m["municipality_id"] for m in report["municipalities"]] == \
+        [m["municipality_id"] for m in live["municipalities"]]
+    return more if then == now and same_places and more > 0 else None

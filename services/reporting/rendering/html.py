@@ -8,6 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.reporting.application.monthly import acknowledged_since_submission
+
 from .charts import Chart, bar_chart
 from .labels import WORDS
 
@@ -98,7 +100,9 @@ def render_monthly(report: dict[str, Any], lang: str) -> str:
     """A mediator's monthly report as a printable page."""
     words = WORDS[lang]
     live = report.get("live")
+    acknowledged = acknowledged_since_submission(report)
     return _environment().get_template("monthly.html.j2").render(
+        acknowledged_since=words["acknowledged_since"](acknowledged) if acknowledged else None,
         lang=lang, w=words, report=report, columns=_columns(report), key_figures=KEY_FIGURES,
         place=place_line([m["name"] or m["municipality_id"] for m in report["municipalities"]], words),
         charts=charts(report, words), live_columns=_columns(live) if live else None, limited_to=_limited_to(report))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.words import DOMAINS, in_language
+from shared.words import DOMAINS, in_language, latvian_count
 
 LANGUAGES = ("lv", "en")
 
@@ -25,6 +25,8 @@ _LV: dict[str, Any] = {
     "total": "Kopā", "figure": "Rādītājs", "none": "nav", "narrative": "Mediatora stāstījums",
     "narrative_missing": "Pārskats vēl nav iesniegts.",
     "amended": "Pēc iesniegšanas reģistrēti vēl notikumi par šo mēnesi. Aktuālie skaitļi:",
+    "acknowledged_since": lambda n: f"Pēc iesniegšanas iestādes apstiprināja vēl "
+                                    f"{latvian_count(n, 'sadarbību', 'sadarbības')}.",
     "limited_to": "Skaitļi tikai par darbu jūsu pašvaldībās:",
     "computed": "Visi skaitļi aprēķināti no reģistrētajiem notikumiem; tos nevar ievadīt ar roku.",
     # The four prompts of the mediators' own reports, as the programme's guidelines word them (seed 001).
@@ -69,6 +71,8 @@ _EN: dict[str, Any] = {
     "total": "Total", "figure": "Figure", "none": "none", "narrative": "The mediator's account",
     "narrative_missing": "The report has not been submitted yet.",
     "amended": "Events about this month were recorded after submission. Current figures:",
+    "acknowledged_since": lambda n: f"Since submission, institutions acknowledged {n} more "
+                                    f"cooperation{'' if n == 1 else 's'}.",
     "limited_to": "Figures only for the work in your municipalities:",
     "computed": "Every figure is computed from the recorded events; none can be typed in.",
     "narrative_parts": {"main_issues": "The main issues I have to work on…", "glad_about": "I am glad about…",

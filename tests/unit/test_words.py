@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.reporting.rendering.labels import WORDS
-from shared.events.fields import ActivityKind, Domain, OutcomeKind
-from shared.words import DOMAINS, latvian_count
+from shared.events.fields import ActivityKind, Channel, Domain, OutcomeKind
+from shared.words import CHANNELS, COOPERATION_ANSWERS, DOMAINS, latvian_count
 
 
 def test_reports_name_every_domain_as_the_messages_do() -> None:
@@ -35,3 +35,11 @@ def test_outcomes_and_regular_families_are_worded_as_the_seeds_word_them() -> No
     assert list(lv["narrative_parts"].values()) == [
         "Pamatjautājumi, ar kuriem nākas strādāt…", "Ir prieks par…", "Lielākie izaicinājumi bija…",
         "Turpmākajā darbā svarīgākais būs…"]
+
+
+def test_reports_and_messages_name_channels_and_answers_alike() -> None:
+    from services.notifications.domain import wording
+    assert set(CHANNELS) == {c.value for c in Channel} and wording.CHANNELS is CHANNELS
+    assert {k: wording.STATES[k] for k in COOPERATION_ANSWERS} == COOPERATION_ANSWERS
+    assert WORDS["lv"]["channels"]["commission_meeting"] == "komisijas sēde"
+    assert WORDS["en"]["answers"] == {"acknowledged": "acknowledged", "disputed": "disputed"}

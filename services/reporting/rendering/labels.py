@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.words import DOMAINS, in_language, latvian_count
+from shared.words import CHANNELS, COOPERATION_ANSWERS, DOMAINS, in_language, latvian_count
 
 LANGUAGES = ("lv", "en")
 
@@ -36,7 +36,8 @@ _LV: dict[str, Any] = {
                         "next_priorities": "Turpmākajā darbā svarīgākais būs…"},
     "statuses": {"draft": "sagatave", "submitted": "iesniegts", "approved": "apstiprināts",
                  "returned": "atgriezts precizēšanai"},
-    "domains": in_language(DOMAINS, "lv"),
+    "domains": in_language(DOMAINS, "lv"), "channels": in_language(CHANNELS, "lv"),
+    "answers": in_language(COOPERATION_ANSWERS, "lv"),
     "activity_kinds": {"home_visit": "mājas apmeklējums", "consultation": "konsultācija",
                        "document_assistance": "palīdzība ar dokumentiem", "accompaniment": "pavadīšana",
                        "interpreting": "tulkošana", "information_session": "informatīvs pasākums",
@@ -80,7 +81,8 @@ _EN: dict[str, Any] = {
                         "next_priorities": "What will matter most in future work…"},
     "statuses": {"draft": "draft", "submitted": "submitted", "approved": "approved",
                  "returned": "returned for changes"},
-    "domains": in_language(DOMAINS, "en"),
+    "domains": in_language(DOMAINS, "en"), "channels": in_language(CHANNELS, "en"),
+    "answers": in_language(COOPERATION_ANSWERS, "en"),
     "activity_kinds": {"home_visit": "home visit", "consultation": "consultation",
                        "document_assistance": "help with documents", "accompaniment": "accompaniment",
                        "interpreting": "interpreting", "information_session": "information session",

@@ -34,7 +34,7 @@ def _monthly(narrative: dict | None) -> dict:
             "report_id": "rep-1", "submitted_sequence": 50, "submitted_at": "2020-01-31T16:00:00+02:00",
             "reviewed_at": None, "review_note": None, "narrative": narrative, "figures_as_of_sequence": 50,
             **figures["total"], "municipalities": figures["municipalities"], "amended_after_submission": True,
-            "live": {"as_of_sequence": 90, **figures["total"], "municipalities": figures["municipalities"]}}
+            "cooperations_list": [], "live": {"as_of_sequence": 90, **figures["total"], "municipalities": figures["municipalities"]}}
 
 
 def test_the_summary_csv_has_a_row_per_municipality_and_a_total_under_fixed_columns() -> None:
@@ -196,3 +196,48 @@ def test_when_institutions_only_acknowledged_since_submission_the_page_says_so_a
         _acknowledged_later(2), "en")
     other = render_monthly(_acknowledged_later(2, activities=1), "lv")
     assert "Pēc iesniegšanas reģistrēti vēl notikumi" in other and "apstiprināja vēl" not in other
+
+
+def _cooperation(n: int, sequence: int, answer: dict | None) -> dict:
+    return {"cooperation_id": f"co-{n}", "sequence": sequence, "time": f"2020-01-{10 + n}T09:30:00+02:00",
+            "date": f"2020-01-{10 + n}", "municipality_id": "jelgava",
+            "mediator": {"mediator_id": "med-1", "name": "Marta"},
+            "institution": {"institution_id": "inst-1", "name": f"Skola {n}"},
+            "contact": {"contact_id": "c1", "name": "Inese Kļaviņa", "role": "sociālā pedagoģe"},
+            "domain": "education", "channel": "commission_meeting", "purpose": f"kavējumi <{n}>",
+            "status": answer["status"] if answer else "recorded", "answer": answer}
+
+
+def _answer(status: str, sequence: int, text: str | None = None) -> dict:
+    return {"status": status, "at": "2020-02-03T11:00:00+02:00", "sequence": sequence,
+            "contact": {"contact_id": "c2", "name": "Direktore", "role": "direktore"},
+            ("note" if status == "acknowledged" else "reason"): text}
+
+
+COOPERATIONS = [_cooperation(1, 20, _answer("acknowledged", 60)),
+                _cooperation(2, 30, _answer("disputed", 45, "<b>Tādas</b> tikšanās nebija")),
+                _cooperation(3, 70, None)]
+
+
+def test_the_monthly_page_names_each_cooperations_institution_person_and_answer_in_time_order() -> None:
+    page = render_monthly({**_monthly(None), "cooperations_list": COOPERATIONS}, "lv")
+    ledger = page[page.index("<h2>Sadarbība ar iestādēm</h2>"):]
+    assert ledger.index("Skola 1") < ledger.index("Skola 2") < ledger.index("Skola 3")
+    assert "Inese Kļaviņa (sociālā pedagoģe)" in ledger and "komisijas sēde" in ledger and "izglītība" in ledger
+    assert "kavējumi &lt;1&gt;" in ledger and "2020-01-11 09:30" in ledger
+    assert "apstiprināta 2020-02-03 11:00, Direktore <span class=\"note\">(pēc iesniegšanas)</span>" in ledger
+    # the institution's own words, escaped; a dispute answered before submission is not marked
+    assert "apstrīdēta 2020-02-03 11:00, Direktore<br>&lt;b&gt;Tādas&lt;/b&gt; tikšanās nebija" in ledger
+    assert ledger.count("reģistrēta pēc iesniegšanas") == 1 and "vēl nav atbildes" in ledger
+    assert "līdz notikumam Nr. 90" in ledger and "līdz pārskata iesniegšanai (notikums Nr. 50)" in ledger
+    english = render_monthly({**_monthly(None), "cooperations_list": COOPERATIONS}, "en")
+    assert "<h2>Cooperation with institutions</h2>" in english and "disputed 2020-02-03 11:00" in english
+
+
+def test_a_draft_months_cooperation_table_is_as_of_now_and_marks_nothing_as_late() -> None:
+    report = {**_monthly(None), "status": "draft", "submitted_sequence": None, "submitted_at": None,
+              "amended_after_submission": False, "cooperations_list": COOPERATIONS}
+    report.pop("live")
+    page = render_monthly(report, "lv")
+    assert "pēc iesniegšanas" not in page and "līdz pārskata iesniegšanai" not in page
+    assert "Sadarbība ar iestādēm" in render_monthly({**report, "cooperations_list": []}, "lv")

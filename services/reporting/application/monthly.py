@@ -4,6 +4,11 @@ A submitted report keeps the sequence it was submitted at. Its figures are compu
 sequence, so they can always be reproduced; if events recorded later (an offline phone syncing,
 a late acknowledgement) changed the month, `amended_after_submission` is true and `live` holds
 the figures as of the answer's `as_of_sequence`.
+
+`cooperations_list` names each cooperation of the month (institution, contact, answer) as the
+ledger has it as of `as_of_sequence`, like `live`: the institutions' answers usually come after
+the mediator submits, and the list is where an auditor sees them. Each item's `sequence` (and its
+answer's) tells whether it came after `submitted_sequence`.
 """
 
 from __future__ import annotations
@@ -57,11 +62,13 @@ def report_state(steps: Sequence[ReportStep]) -> ReportState:
 
 
 def monthly_report(*, mediator_id: str, mediator_name: str, month: str, as_of: int, state: ReportState,
-                   figures: dict[str, Any], live: dict[str, Any] | None) -> dict[str, Any]:
+                   figures: dict[str, Any], live: dict[str, Any] | None,
+                   cooperations_list: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The monthly report JSON.
 
     `figures` are as of the submission (or as of `as_of` for a draft): {"municipalities", "total"};
-    `live` the same as of `as_of` when the report was submitted, else None.
+    `live` the same as of `as_of` when the report was submitted, else None; `cooperations_list`
+    the month's cooperations as of `as_of`, in time order.
     """
     period = Period.of_month(month)
     figures_as_of = state.submitted_sequence if state.submitted else as_of
@@ -79,6 +86,7 @@ def monthly_report(*, mediator_id: str, mediator_name: str, month: str, as_of: i
         **figures["total"],
         "municipalities": figures["municipalities"],
         "amended_after_submission": amended,
+        "cooperations_list": list(cooperations_list),
     }
     if amended and live is not None:
         report["live"] = {"as_of_sequence": as_of, **live["total"], "municipalities": live["municipalities"]}

@@ -28,6 +28,14 @@ _LV: dict[str, Any] = {
     "acknowledged_since": lambda n: f"Pēc iesniegšanas iestādes apstiprināja vēl "
                                     f"{latvian_count(n, 'sadarbību', 'sadarbības')}.",
     "limited_to": "Skaitļi tikai par darbu jūsu pašvaldībās:",
+    "ledger_title": "Sadarbība ar iestādēm",
+    "ledger_as_of": "Mediatora sadarbība ar iestādēm šajā mēnesī, kā tā reģistrēta līdz notikumam Nr. {as_of}, "
+                    "ar iestāžu atbildēm līdz tam; laiks — Rīgas laiks.",
+    "ledger_since": "Skaitļi augstāk ir līdz pārskata iesniegšanai (notikums Nr. {submitted}); sadarbības un "
+                    "atbildes, kas reģistrētas pēc tam, ir atzīmētas.",
+    "ledger_columns": ("Laiks", "Iestāde", "Kontaktpersona", "Joma", "Veids", "Mērķis", "Iestādes atbilde"),
+    "recorded_later": "reģistrēta pēc iesniegšanas", "answered_later": "pēc iesniegšanas",
+    "no_answer": "vēl nav atbildes",
     "computed": "Visi skaitļi aprēķināti no reģistrētajiem notikumiem; tos nevar ievadīt ar roku.",
     # The four prompts of the mediators' own reports, as the programme's guidelines word them (seed 001).
     "narrative_parts": {"main_issues": "Pamatjautājumi, ar kuriem nākas strādāt…",
@@ -75,6 +83,15 @@ _EN: dict[str, Any] = {
     "acknowledged_since": lambda n: f"Since submission, institutions acknowledged {n} more "
                                     f"cooperation{'' if n == 1 else 's'}.",
     "limited_to": "Figures only for the work in your municipalities:",
+    "ledger_title": "Cooperation with institutions",
+    "ledger_as_of": "The mediator's cooperation with institutions this month, as recorded up to event sequence "
+                    "{as_of}, with the institutions' answers up to then; times are Riga time.",
+    "ledger_since": "The figures above are as of the report's submission (sequence {submitted}); cooperations and "
+                    "answers recorded since are marked.",
+    "ledger_columns": ("Time", "Institution", "Contact person", "Domain", "Channel", "Purpose",
+                       "Institution's answer"),
+    "recorded_later": "recorded after submission", "answered_later": "after submission",
+    "no_answer": "no answer yet",
     "computed": "Every figure is computed from the recorded events; none can be typed in.",
     "narrative_parts": {"main_issues": "The main issues I have to work on…", "glad_about": "I am glad about…",
                         "challenges": "The biggest challenges were…",

@@ -9,6 +9,15 @@ DOMAINS: dict[str, tuple[str, str]] = {
     "housing": ("mājoklis", "housing"), "legal": ("tiesiskie jautājumi", "legal matters"),
     "documents": ("dokumenti", "documents"), "community": ("kopiena un kultūra", "community and culture"),
 }
+CHANNELS: dict[str, tuple[str, str]] = {
+    "meeting": ("tikšanās", "meeting"), "phone": ("telefona saruna", "phone call"), "email": ("e-pasts", "email"),
+    "joint_visit": ("kopīgs apmeklējums", "joint visit"),
+    "commission_meeting": ("komisijas sēde", "commission meeting"),
+}
+# An institution's answer to a cooperation (the word agrees with "sadarbība", feminine).
+COOPERATION_ANSWERS: dict[str, tuple[str, str]] = {
+    "acknowledged": ("apstiprināta", "acknowledged"), "disputed": ("apstrīdēta", "disputed"),
+}
 
 
 def in_language(table: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:

@@ -20,10 +20,10 @@ from services.intake.bootstrap import create_app as create_intake
 from shared.audit import replay
 from shared.config import Settings
 from shared.roles import Role
-from tests.support.harness import Harness, running
+from tests.support.harness import Harness, event, running
 from tests.support.reporting import log_head, post_as, read, read_json
 from tests.support.reporting_memory import MemoryReadModels
-from tests.support.world import World
+from tests.support.world import World, must_post
 from tilts.demo import build_season, load_season
 
 
@@ -235,3 +235,77 @@ async def test_an_activity_id_used_on_two_cases_is_counted_alike_by_every_report
     for case_id in cases:
         case_file = await read_json(reporting, f"/v1/cases/{case_id}", world.as_mediator, after=last)
         assert world.id("visit") in [e.get("activity_id") for e in case_file["timeline"]]
+
+
+async def _two_place_month(world: World) -> dict[str, Any]:
+    """A mediator of both world municipalities cooperates with an institution in each in January,
+    submits, and the school acknowledges one cooperation afterwards."""
+    both, other = world.id("med-two"), world.id("other-board")
+    for kind, data in (("mediator", {"mediator_id": both, "display_name": "Žanna Kalēja",
+                                     "municipality_ids": [world.municipality, world.other_municipality]}),
+                       ("institution", {"institution_id": other, "municipality_id": world.other_municipality,
+                                        "name": "Bāriņtiesa", "kind": "orphans_court"})):
+        await must_post(world.harness, event(f"tilts.{kind}.registered", data), world.admin)
+    await must_post(world.harness, event("tilts.institution.contact_added", {
+        "institution_id": other, "contact_id": world.id("judge"), "name": "Anna Liepa", "role": "priekšsēdētāja"}),
+        world.admin)
+    as_both = world.harness.auth(Role.MEDIATOR, both)
+    family = await world.family("coop-family")
+    rows = ((world.id("co-a"), world.institution, world.contacts[0], 12),
+            (world.id("co-b"), other, world.id("judge"), 10),
+            (world.id("co-c"), world.institution, world.contacts[1], 11))
+    for cooperation_id, institution, contact, day in rows:
+        # the family lives in the first municipality: the work with the other's institution names none
+        named = {"family_id": family} if institution == world.institution else {}
+        await post_as(world, as_both, "tilts.cooperation.recorded", {
+            "cooperation_id": cooperation_id, "institution_id": institution, "contact_id": contact,
+            "domain": "education", "channel": "meeting", "purpose": "kavējumu <iemesli>", **named},
+            time=f"2020-01-{day:02d}T10:00:00+02:00")
+    await post_as(world, world.as_institution, "tilts.cooperation.disputed", {
+        "cooperation_id": world.id("co-c"), "contact_id": world.contacts[1], "reason": "<b>Nebija</b> tikšanās"})
+    submitted = await post_as(world, as_both, "tilts.report.submitted", {
+        "report_id": world.id("rep-two"), "month": "2020-01", "narrative": NARRATIVE})
+    acknowledged = await post_as(world, world.as_institution, "tilts.cooperation.acknowledged", {
+        "cooperation_id": world.id("co-a"), "contact_id": world.contacts[0]})
+    return {"mediator": both, "submitted": submitted, "acknowledged": acknowledged, "family": family}
+
+
+async def test_a_monthly_report_lists_whom_the_mediator_cooperated_with_and_the_answers_as_of_now(
+        world: World, reporting: Harness) -> None:
+    month = await _two_place_month(world)
+    query = {"mediator_id": month["mediator"], "month": "2020-01"}
+    report = await read_json(reporting, "/v1/reports/monthly", world.admin, after=month["acknowledged"], **query)
+    items = report["cooperations_list"]
+    assert [i["cooperation_id"] for i in items] == [world.id(n) for n in ("co-b", "co-c", "co-a")]  # time order
+    assert all("family_id" not in i and "case_id" not in i for i in items)
+    assert month["family"] not in str(report)
+    assert [i["status"] for i in items] == ["recorded", "disputed", "acknowledged"]
+    assert items[2]["answer"]["sequence"] > report["submitted_sequence"]  # answered after submission
+    assert items[0]["contact"] == {"contact_id": world.id("judge"), "name": "Anna Liepa", "role": "priekšsēdētāja"}
+    # Only the acknowledgement changed the figures: the flag says amended, the page says what.
+    assert report["amended_after_submission"] is True
+    page = await read(reporting, "/v1/reports/monthly", world.admin, format="html", **query)
+    assert "Pēc iesniegšanas iestādes apstiprināja vēl 1 sadarbību." in page.text
+    assert "Pēc iesniegšanas reģistrēti" not in page.text
+    assert "Anna Liepa (priekšsēdētāja)" in page.text and "&lt;b&gt;Nebija&lt;/b&gt; tikšanās" in page.text
+    assert "kavējumu &lt;iemesli&gt;" in page.text and "<b>" not in page.text
+    # As of its submission, the same report lists the same cooperations, without the later answer.
+    then = await read_json(reporting, "/v1/reports/monthly", world.admin, as_of_sequence=month["submitted"],
+                           **query)
+    assert [i["status"] for i in then["cooperations_list"]] == ["recorded", "disputed", "recorded"]
+    again = await read(reporting, "/v1/reports/monthly", world.admin, as_of_sequence=month["submitted"],
+                       format="html", **query)
+    assert again.content == (await read(reporting, "/v1/reports/monthly", world.admin,
+                                        as_of_sequence=month["submitted"], format="html", **query)).content
+
+
+async def test_a_coordinator_sees_only_the_cooperations_in_their_municipalities(
+        world: World, reporting: Harness) -> None:
+    month = await _two_place_month(world)
+    coordinator = world.harness.auth(Role.COORDINATOR, "coord", municipalities=(world.municipality,))
+    query = {"mediator_id": month["mediator"], "month": "2020-01"}
+    report = await read_json(reporting, "/v1/reports/monthly", coordinator, after=month["acknowledged"], **query)
+    assert [i["cooperation_id"] for i in report["cooperations_list"]] == [world.id("co-c"), world.id("co-a")]
+    assert report["cooperations"]["total"] == 2
+    page = await read(reporting, "/v1/reports/monthly", coordinator, format="html", **query)
+    assert "Anna Liepa" not in page.text and "Bāriņtiesa" not in page.text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.reporting.application.monthly import ReportStep, monthly_report, report_state
+from services.reporting.application.monthly import (ReportStep, acknowledged_since_submission, monthly_report,
+                                                    report_state)
 
 NARRATIVE = {"main_issues": "skola", "glad_about": "darbs", "challenges": "valoda", "next_priorities": "NVA"}
 AT = datetime(2020, 1, 31, 14, 0, tzinfo=UTC)
@@ -58,3 +59,31 @@ def test_a_submitted_report_that_nothing_changed_since_has_no_live_part() -> Non
     report = monthly_report(mediator_id="med-1", mediator_name="Marta", month="2020-01", as_of=90, state=state,
                             figures=_figures(5), live=_figures(5))
     assert report["amended_after_submission"] is False and "live" not in report
+
+
+def _with_cooperations(figures: dict, acknowledged: int, by_institution: int | None = None) -> dict:
+    cooperations = {"total": 5, "acknowledged": acknowledged, "by_domain": {"education": 5}, "by_institution": [
+        {"institution_id": "inst-1", "name": "Skola", "count": 5,
+         "acknowledged": acknowledged if by_institution is None else by_institution}]}
+    total = {**figures["total"], "families_regular": 1, "families_episodic": 1, "persons_helped": 3,
+             "outcomes": {"total": 0, "by_kind": {}}, "cooperations": cooperations}
+    return {"municipalities": [{**figures["municipalities"][0], **total}], "total": total}
+
+
+def _report(then: dict, now: dict) -> dict:
+    state = report_state([_step(40, "submitted", narrative=NARRATIVE)])
+    return monthly_report(mediator_id="med-1", mediator_name="Marta", month="2020-01", as_of=90, state=state,
+                          figures=then, live=now)
+
+
+def test_when_only_acknowledgements_came_after_submission_the_report_can_say_how_many() -> None:
+    report = _report(_with_cooperations(_figures(5), 1), _with_cooperations(_figures(5), 3))
+    assert report["amended_after_submission"] is True  # the flag keeps its meaning
+    assert acknowledged_since_submission(report) == 2
+
+
+def test_when_anything_else_changed_too_it_is_not_only_acknowledgements() -> None:
+    assert acknowledged_since_submission(_report(_with_cooperations(_figures(5), 1),
+                                                 _with_cooperations(_figures(6), 3))) is None
+    unchanged = _report(_with_cooperations(_figures(5), 1), _with_cooperations(_figures(5), 1))
+    assert unchanged["amended_after_submission"] is False and acknowledged_since_submission(unchanged) is None

@@ -7,7 +7,7 @@ import io
 import re
 
 from services.reporting.application.figures import FigureRows, Place, by_municipality
-from services.reporting.rendering.charts import bar_chart
+from services.reporting.rendering.charts import BAR_HEIGHT, bar_chart, label_lines
 from services.reporting.rendering.csv_export import SUMMARY_COLUMNS, monthly_csv, summary_csv
 from services.reporting.rendering.html import charts, render_monthly, render_summary
 from services.reporting.rendering.labels import WORDS
@@ -34,7 +34,7 @@ def _monthly(narrative: dict | None) -> dict:
             "report_id": "rep-1", "submitted_sequence": 50, "submitted_at": "2020-01-31T16:00:00+02:00",
             "reviewed_at": None, "review_note": None, "narrative": narrative, "figures_as_of_sequence": 50,
             **figures["total"], "municipalities": figures["municipalities"], "amended_after_submission": True,
-            "live": {"as_of_sequence": 90, **figures["total"], "municipalities": figures["municipalities"]}}
+            "cooperations_list": [], "live": {"as_of_sequence": 90, **figures["total"], "municipalities": figures["municipalities"]}}
 
 
 def test_the_summary_csv_has_a_row_per_municipality_and_a_total_under_fixed_columns() -> None:
@@ -102,9 +102,10 @@ def test_the_printable_monthly_report_has_the_header_the_narrative_and_the_live_
                  "next_priorities": "NVA"}
     page = render_monthly(_monthly(narrative), "lv")
     for text in ("2020-01", "Marta &lt;b&gt;Ozoliņa&lt;/b&gt; (med-1)", "iesniegts", "Skolas &lt;kavējumi&gt;",
-                 "Galvenie jautājumi, ar kuriem strādāju", "Lielākie izaicinājumi", "Pēc iesniegšanas reģistrēti"):
+                 "Pamatjautājumi, ar kuriem nākas strādāt…", "Ir prieks par…", "Lielākie izaicinājumi bija…",
+                 "Turpmākajā darbā svarīgākais būs…", "Pēc iesniegšanas reģistrēti"):
         assert text in page
-    assert "Main issues worked on" in render_monthly(_monthly(narrative), "en")
+    assert "The main issues I have to work on…" in render_monthly(_monthly(narrative), "en")
     assert "<dd>2020-01-31 16:00</dd>" in page  # to the minute, as a person reads it on paper
 
 
@@ -128,3 +129,116 @@ def test_institutions_of_the_same_name_keep_their_own_bars_and_acknowledgements(
     chart = charts(report["total"], WORDS["lv"])[2]
     assert [(b.label, b.value, b.part) for b in chart.bars] == [
         ("Bāriņtiesa (inst-riga-bt)", 2, 1), ("Bāriņtiesa (inst-valmiera-bt)", 1, 0)]
+
+
+def test_the_header_says_municipality_before_one_name_and_municipalities_before_several() -> None:
+    one = render_monthly(_monthly(None), "lv")
+    assert "<dt>Pašvaldība</dt><dd>=cmd|&#39; /C calc&#39;!A0</dd>" in one
+    figures = by_municipality(ROWS, PLACES, NAMES)
+    both = {**_monthly(None), "municipalities": figures["municipalities"]}
+    assert "<dt>Pašvaldības</dt><dd>Balvi, =cmd" in render_monthly(both, "lv")
+    assert "<dt>Municipalities</dt><dd>Balvi, =cmd" in render_monthly(both, "en")
+    assert "<dt>Municipality</dt><dd>Balvi</dd>" in render_summary(_summary(), "en", "balvi")
+    assert "<dt>Pašvaldības</dt><dd>visas pašvaldības</dd>" in render_summary(_summary(), "lv", None)
+    scoped = {**_summary(), "figures_limited_to": ["balvi", "jelgava"]}
+    assert "<dt>Pašvaldības</dt><dd>Balvi, =cmd" in render_summary(scoped, "lv", None)
+
+
+LONG = "Viļakas novada Izglītības un bērnu tiesību aizsardzības nodaļa"
+
+
+def test_a_long_label_wraps_onto_whole_word_lines_and_its_row_grows_to_hold_them() -> None:
+    assert label_lines(LONG) == ("Viļakas novada Izglītības un bērnu", "tiesību aizsardzības nodaļa")
+    assert label_lines("x" * 50) == ("x" * 40, "x" * 10)  # a word longer than a line is split, not cut
+    chart = bar_chart("Sadarbība", [(LONG, 3), ("Bāriņtiesa", 2)])
+    long, short = chart.bars
+    assert long.lines == label_lines(LONG) and short.lines == ("Bāriņtiesa",)
+    assert long.y + BAR_HEIGHT <= short.y and long.height > short.height  # rows never overlap
+    assert chart.height == long.height + short.height + 4
+    # the bar is centred on its label, whatever the number of lines
+    for bar in chart.bars:
+        top = bar.label_y - 10
+        bottom = bar.label_y + (len(bar.lines) - 1) * chart.line_height
+        assert abs((bar.y + BAR_HEIGHT / 2) - (top + bottom) / 2) <= 2
+
+
+def test_a_printed_chart_shows_every_word_of_a_long_name_as_tspan_lines() -> None:
+    rows = FigureRows(cooperations=[("vilaka", "inst-v", "education", 2, 1)], outcomes=[
+        ("vilaka", "low_income_status_granted", 1)])
+    figures = by_municipality(rows, [Place("vilaka", "Viļaka")], {"inst-v": LONG})
+    report = {**_monthly(None), **figures["total"], "municipalities": figures["municipalities"]}
+    page = render_monthly(report, "lv")
+    assert "…" not in page
+    assert ">Viļakas novada Izglītības un bērnu</tspan><tspan" in page and ">tiesību aizsardzības nodaļa</tspan>" in page
+    assert ">piešķirts trūcīgas vai maznodrošinātas</tspan><tspan" in page
+    assert render_monthly(report, "lv") == page  # the same bytes every time
+
+
+def _later(figures: dict, acknowledged: int, activities: int) -> dict:
+    """Figures with more acknowledged cooperations and more activities (of the one municipality)."""
+    return {**figures, "cooperations": {**figures["cooperations"],
+                                        "acknowledged": figures["cooperations"]["acknowledged"] + acknowledged},
+            "activities": {**figures["activities"], "total": figures["activities"]["total"] + activities}}
+
+
+def _acknowledged_later(more: int, activities: int = 0) -> dict:
+    report = _monthly(None)
+    live = _later(report["live"], more, activities)
+    live["municipalities"] = [_later(m, more, activities) for m in report["live"]["municipalities"]]
+    return {**report, "live": live}
+
+
+def test_when_institutions_only_acknowledged_since_submission_the_page_says_so_and_how_many() -> None:
+    page = render_monthly(_acknowledged_later(2), "lv")
+    assert "Pēc iesniegšanas iestādes apstiprināja vēl 2 sadarbības. (Dati līdz notikumam Nr. 90)" in page
+    assert "Pēc iesniegšanas reģistrēti" not in page and page.count('class="figures"') == 1
+    assert "vēl 1 sadarbību." in render_monthly(_acknowledged_later(1), "lv")
+    assert "Since submission, institutions acknowledged 2 more cooperations." in render_monthly(
+        _acknowledged_later(2), "en")
+    other = render_monthly(_acknowledged_later(2, activities=1), "lv")
+    assert "Pēc iesniegšanas reģistrēti vēl notikumi" in other and "apstiprināja vēl" not in other
+
+
+def _cooperation(n: int, sequence: int, answer: dict | None) -> dict:
+    return {"cooperation_id": f"co-{n}", "sequence": sequence, "time": f"2020-01-{10 + n}T09:30:00+02:00",
+            "date": f"2020-01-{10 + n}", "municipality_id": "jelgava",
+            "mediator": {"mediator_id": "med-1", "name": "Marta"},
+            "institution": {"institution_id": "inst-1", "name": f"Skola {n}"},
+            "contact": {"contact_id": "c1", "name": "Inese Kļaviņa", "role": "sociālā pedagoģe"},
+            "domain": "education", "channel": "commission_meeting", "purpose": f"kavējumi <{n}>",
+            "status": answer["status"] if answer else "recorded", "answer": answer}
+
+
+def _answer(status: str, sequence: int, text: str | None = None) -> dict:
+    return {"status": status, "at": "2020-02-03T11:00:00+02:00", "sequence": sequence,
+            "contact": {"contact_id": "c2", "name": "Direktore", "role": "direktore"},
+            ("note" if status == "acknowledged" else "reason"): text}
+
+
+COOPERATIONS = [_cooperation(1, 20, _answer("acknowledged", 60)),
+                _cooperation(2, 30, _answer("disputed", 45, "<b>Tādas</b> tikšanās nebija")),
+                _cooperation(3, 70, None)]
+
+
+def test_the_monthly_page_names_each_cooperations_institution_person_and_answer_in_time_order() -> None:
+    page = render_monthly({**_monthly(None), "cooperations_list": COOPERATIONS}, "lv")
+    ledger = page[page.index("<h2>Sadarbība ar iestādēm</h2>"):]
+    assert ledger.index("Skola 1") < ledger.index("Skola 2") < ledger.index("Skola 3")
+    assert "Inese Kļaviņa (sociālā pedagoģe)" in ledger and "komisijas sēde" in ledger and "izglītība" in ledger
+    assert "kavējumi &lt;1&gt;" in ledger and "2020-01-11 09:30" in ledger
+    assert "apstiprināta 2020-02-03 11:00, Direktore <span class=\"note\">(pēc iesniegšanas)</span>" in ledger
+    # the institution's own words, escaped; a dispute answered before submission is not marked
+    assert "apstrīdēta 2020-02-03 11:00, Direktore<br>&lt;b&gt;Tādas&lt;/b&gt; tikšanās nebija" in ledger
+    assert ledger.count("reģistrēta pēc iesniegšanas") == 1 and "vēl nav atbildes" in ledger
+    assert "līdz notikumam Nr. 90" in ledger and "līdz pārskata iesniegšanai (notikums Nr. 50)" in ledger
+    english = render_monthly({**_monthly(None), "cooperations_list": COOPERATIONS}, "en")
+    assert "<h2>Cooperation with institutions</h2>" in english and "disputed 2020-02-03 11:00" in english
+
+
+def test_a_draft_months_cooperation_table_is_as_of_now_and_marks_nothing_as_late() -> None:
+    report = {**_monthly(None), "status": "draft", "submitted_sequence": None, "submitted_at": None,
+              "amended_after_submission": False, "cooperations_list": COOPERATIONS}
+    report.pop("live")
+    page = render_monthly(report, "lv")
+    assert "pēc iesniegšanas" not in page and "līdz pārskata iesniegšanai" not in page
+    assert "Sadarbība ar iestādēm" in render_monthly({**report, "cooperations_list": []}, "lv")

@@ -5,19 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.riga import in_riga
+from shared.words import CHANNELS, COOPERATION_ANSWERS  # noqa: F401 (CHANNELS: the templates read it from here)
 
-CHANNELS = {
-    "meeting": ("tikšanās", "meeting"), "phone": ("telefona saruna", "phone call"), "email": ("e-pasts", "email"),
-    "joint_visit": ("kopīgs apmeklējums", "joint visit"),
-    "commission_meeting": ("komisijas sēde", "commission meeting"),
-}
 ACTIONS = {
     "acknowledge": ("Apstiprināt", "Acknowledge"), "dispute": ("Apstrīdēt", "Dispute"),
     "accept": ("Pieņemt", "Accept"), "decline": ("Noraidīt", "Decline"),
     "complete": ("Atzīmēt kā izpildītu", "Mark as completed"),
 }
 STATES = {
-    "acknowledged": ("apstiprināta", "acknowledged"), "disputed": ("apstrīdēta", "disputed"),
+    **COOPERATION_ANSWERS,
     "made": ("nosūtīts", "made"), "accepted": ("pieņemts", "accepted"), "completed": ("izpildīts", "completed"),
     "declined": ("noraidīts", "declined"),
 }

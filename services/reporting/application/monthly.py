@@ -4,6 +4,11 @@ A submitted report keeps the sequence it was submitted at. Its figures are compu
 sequence, so they can always be reproduced; if events recorded later (an offline phone syncing,
 a late acknowledgement) changed the month, `amended_after_submission` is true and `live` holds
 the figures as of the answer's `as_of_sequence`.
+
+`cooperations_list` names each cooperation of the month (institution, contact, answer) as the
+ledger has it as of `as_of_sequence`, like `live`: the institutions' answers usually come after
+the mediator submits, and the list is where an auditor sees them. Each item's `sequence` (and its
+answer's) tells whether it came after `submitted_sequence`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from .periods import Period, riga_text
+
+FIGURE_KEYS = ("mediators_active", "families_supported", "families_regular", "families_episodic", "persons_helped",
+               "activities", "cooperations", "outcomes")
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,13 @@ def report_state(steps: Sequence[ReportStep]) -> ReportState:
 
 
 def monthly_report(*, mediator_id: str, mediator_name: str, month: str, as_of: int, state: ReportState,
-                   figures: dict[str, Any], live: dict[str, Any] | None) -> dict[str, Any]:
+                   figures: dict[str, Any], live: dict[str, Any] | None,
+                   cooperations_list: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The monthly report JSON.
 
     `figures` are as of the submission (or as of `as_of` for a draft): {"municipalities", "total"};
-    `live` the same as of `as_of` when the report was submitted, else None.
+    `live` the same as of `as_of` when the report was submitted, else None; `cooperations_list`
+    the month's cooperations as of `as_of`, in time order.
     """
     period = Period.of_month(month)
     figures_as_of = state.submitted_sequence if state.submitted else as_of
@@ -76,7 +86,35 @@ def monthly_report(*, mediator_id: str, mediator_name: str, month: str, as_of: i
         **figures["total"],
         "municipalities": figures["municipalities"],
         "amended_after_submission": amended,
+        "cooperations_list": list(cooperations_list),
     }
     if amended and live is not None:
         report["live"] = {"as_of_sequence": as_of, **live["total"], "municipalities": live["municipalities"]}
     return report
+
+
+def _without_acknowledgements(figures: dict[str, Any]) -> dict[str, Any]:
+    """One set of figures with the acknowledgement counts blanked out."""
+    cooperations = figures["cooperations"]
+    return {**{key: figures[key] for key in FIGURE_KEYS}, "cooperations": {
+        **cooperations, "acknowledged": None,
+        "by_institution": [{**i, "acknowledged": None} for i in cooperations["by_institution"]]}}
+
+
+def acknowledged_since_submission(report: dict[str, Any]) -> int | None:
+    """How many more cooperations institutions acknowledged after the report was submitted, when
+    that is all that changed in its figures; None when anything else changed too (or nothing did).
+
+    Late acknowledgements are the usual reason a month reads as amended: the institution answers
+    days after the mediator submitted, and a page can say just that instead of "events were
+    recorded after submission".
+    """
+    live = report.get("live")
+    if not live:
+        return None
+    then = [_without_acknowledgements(report), *map(_without_acknowledgements, report["municipalities"])]
+    now = [_without_acknowledgements(live), *map(_without_acknowledgements, live["municipalities"])]
+    more = live["cooperations"]["acknowledged"] - report["cooperations"]["acknowledged"]
+    same_places = [m["municipality_id"] for m in report["municipalities"]] == \
+        [m["municipality_id"] for m in live["municipalities"]]
+    return more if then == now and same_places and more > 0 else None

@@ -12,14 +12,16 @@ from typing import Any
 import asyncpg
 
 from services.reporting.projections.projection import PROJECTION_NAME
-from services.reporting.queries import registry
+from services.reporting.queries import ledger, registry
 from services.reporting.queries.evaluations import EvaluationFilter, evaluation_rows
 from services.reporting.queries.figures import FigureFilter, figure_rows
+from services.reporting.queries.ledger import LedgerFilter
 from services.reporting.queries.live_figures import live_figure_rows
 from services.reporting.queries.reports import report_steps
 
 from .evaluations import evaluation_report
 from .figures import FigureRows, by_municipality
+from .ledger import cooperation_item
 from .monthly import ReportState, monthly_report, report_state
 from .periods import Period
 
@@ -68,6 +70,16 @@ async def _mediator_figures(pool: asyncpg.Pool, schema: str, mediator_id: str, p
     return by_municipality(rows, places, names)
 
 
+async def _month_cooperations(pool: asyncpg.Pool, schema: str, mediator_id: str, period: Period, as_of: int,
+                              scope: frozenset[str] | None) -> list[dict[str, Any]]:
+    """The mediator's cooperations in the month as the ledger lists them as of `as_of` (those in
+    `scope` only), without the family or case: a report names the institution and the person the
+    mediator worked with, never whom the work was for."""
+    which = LedgerFilter(as_of, municipalities=scope, mediator_id=mediator_id, since=period.starts(),
+                         before=period.ends())
+    return [cooperation_item(row, with_family=False) for row in await ledger.every_cooperation(pool, schema, which)]
+
+
 async def _written_under(pool: asyncpg.Pool, schema: str, mediator_id: str, state: ReportState,
                          as_of: int) -> frozenset[str]:
     """The municipalities of the registration a month's report was written under: as of its
@@ -94,6 +106,7 @@ async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str,
                   scope: frozenset[str] | None = None) -> dict[str, Any] | None:
     """The mediator's report for a month (None if no such mediator as of `as_of`).
 
+    Its `cooperations_list` is as of `as_of` (the ledger now), whatever the figures are as of.
     Its sections are the municipalities of the registration it was written under and those where
     the month's work was done, alike for the figures as submitted and as now. With a `scope` (a
     coordinator's municipalities), the figures are those of the mediator's work there only, and
@@ -109,8 +122,9 @@ async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str,
                                       registered)
     live = (await _mediator_figures(pool, schema, mediator_id, period, as_of, scope, registered)
             if state.submitted else None)
+    cooperations = await _month_cooperations(pool, schema, mediator_id, period, as_of, scope)
     report = monthly_report(mediator_id=mediator_id, mediator_name=mediator.name, month=month, as_of=as_of,
-                            state=state, figures=figures, live=live)
+                            state=state, figures=figures, live=live, cooperations_list=cooperations)
     if scope is not None and not registered <= scope:
         report["figures_limited_to"] = sorted(m["municipality_id"] for m in report["municipalities"])
     return report

@@ -95,7 +95,12 @@ MONTHLY = obj({
     "narrative": nullable({"type": "object", "additionalProperties": STRING}),
     "figures_as_of_sequence": SEQUENCE, **FIGURES,
     "municipalities": {"type": "array", "items": MUNICIPALITY_FIGURES}, "amended_after_submission": BOOLEAN},
-    optional={"live": obj({"as_of_sequence": SEQUENCE, **FIGURES,
+    optional={"cooperations_list": {
+                  "type": "array", "items": COOPERATION,
+                  "description": "The month's cooperations, in time order, as the ledger has them as of as_of_sequence "
+                                 "(not figures_as_of_sequence): an item or answer whose sequence is above "
+                                 "submitted_sequence came after the report was submitted. Never a family or case."},
+              "live": obj({"as_of_sequence": SEQUENCE, **FIGURES,
                            "municipalities": {"type": "array", "items": MUNICIPALITY_FIGURES}},
                           description="The figures now, when they changed after the report was submitted"),
               **LIMITED},

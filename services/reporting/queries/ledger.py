@@ -71,6 +71,14 @@ async def cooperations(pool: asyncpg.Pool, schema: str, which: LedgerFilter, aft
     return await pool.fetch(qualified(sql, schema), *p.values)
 
 
+async def every_cooperation(pool: asyncpg.Pool, schema: str, which: LedgerFilter) -> list[asyncpg.Record]:
+    """Every cooperation the filter names, in time order (then by id): a month of one mediator's
+    work, for a report, which is never paged."""
+    p = Params(which.as_of)
+    sql = f"{_COOPERATIONS} WHERE {' AND '.join(which.clauses(p))} ORDER BY x.time, x.cooperation_id"
+    return await pool.fetch(qualified(sql, schema), *p.values)
+
+
 _STATUS = """CASE WHEN x.declined_sequence <= $1 THEN 'declined'
                   WHEN x.completed_sequence <= $1 THEN 'completed'
                   WHEN x.accepted_sequence <= $1 THEN 'accepted' ELSE 'made' END"""

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.reporting.application.evaluations import ANSWERS
+from services.reporting.application.monthly import acknowledged_since_submission
 
 from .charts import Chart, bar_chart
 from .labels import WORDS
@@ -70,13 +71,21 @@ def _limited_to(report: dict[str, Any]) -> list[str]:
     return [names.get(m, m) for m in report.get("figures_limited_to") or []]
 
 
-def _summary_place(report: dict[str, Any], municipality_id: str | None) -> str | None:
+def place_line(names: list[str] | None, words: dict[str, Any]) -> tuple[str, str]:
+    """The header's label and value for the municipalities a page covers (None: every one): the
+    label is plural before more than one name."""
+    if names is None:
+        return words["municipalities"], words["all_municipalities"]
+    return words["municipalities" if len(names) > 1 else "municipality"], ", ".join(names) or words["none"]
+
+
+def _summary_places(report: dict[str, Any], municipality_id: str | None) -> list[str] | None:
     """What the summary page's header names: the municipality asked for, those a scoped caller
     sees, or None for every municipality."""
     if municipality_id and report["municipalities"]:
-        return report["municipalities"][0]["name"]
+        return [report["municipalities"][0]["name"]]
     if report.get("figures_limited_to") is not None:
-        return ", ".join(_limited_to(report)) or "—"
+        return _limited_to(report)
     return None
 
 
@@ -84,7 +93,7 @@ def render_summary(report: dict[str, Any], lang: str, municipality_id: str | Non
     """The summary report as a printable page (`municipality_id`: the one it was asked for, if any)."""
     words = WORDS[lang]
     return _environment().get_template("summary.html.j2").render(
-        lang=lang, w=words, report=report, municipality_name=_summary_place(report, municipality_id),
+        lang=lang, w=words, report=report, place=place_line(_summary_places(report, municipality_id), words),
         columns=_columns(report), key_figures=KEY_FIGURES, charts=charts(report["total"], words))
 
 
@@ -92,8 +101,11 @@ def render_monthly(report: dict[str, Any], lang: str) -> str:
     """A mediator's monthly report as a printable page."""
     words = WORDS[lang]
     live = report.get("live")
+    acknowledged = acknowledged_since_submission(report)
     return _environment().get_template("monthly.html.j2").render(
+        acknowledged_since=words["acknowledged_since"](acknowledged) if acknowledged else None,
         lang=lang, w=words, report=report, columns=_columns(report), key_figures=KEY_FIGURES,
+        place=place_line([m["name"] or m["municipality_id"] for m in report["municipalities"]], words),
         charts=charts(report, words), live_columns=_columns(live) if live else None, limited_to=_limited_to(report))
 
 

@@ -84,6 +84,7 @@ def test_the_printable_summary_is_latvian_by_default_with_inline_charts_and_noth
     page = render_summary(_summary(), "lv", None)
     assert '<html lang="lv">' in page and "Romu mediatoru darba pārskats" in page
     assert "Atbalstītās romu ģimenes" in page and "visas pašvaldības" in page and "mājas apmeklējums" in page
+    assert "iestāde apstrīdējusi" in page
     assert page.count("<svg") >= 3
     assert "<script" not in page.lower().replace("&lt;script", "")
     assert not re.search(r"""(src|href)\s*=|@import|url\(""", page)
@@ -163,7 +164,7 @@ def test_a_long_label_wraps_onto_whole_word_lines_and_its_row_grows_to_hold_them
 
 
 def test_a_printed_chart_shows_every_word_of_a_long_name_as_tspan_lines() -> None:
-    rows = FigureRows(cooperations=[("vilaka", "inst-v", "education", 2, 1)], outcomes=[
+    rows = FigureRows(cooperations=[("vilaka", "inst-v", "education", 2, 1, 0)], outcomes=[
         ("vilaka", "low_income_status_granted", 1)])
     figures = by_municipality(rows, [Place("vilaka", "Viļaka")], {"inst-v": LONG})
     report = {**_monthly(None), **figures["total"], "municipalities": figures["municipalities"]}

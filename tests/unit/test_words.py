@@ -42,4 +42,4 @@ def test_reports_and_messages_name_channels_and_answers_alike() -> None:
     assert set(CHANNELS) == {c.value for c in Channel} and wording.CHANNELS is CHANNELS
     assert {k: wording.STATES[k] for k in COOPERATION_ANSWERS} == COOPERATION_ANSWERS
     assert WORDS["lv"]["channels"]["commission_meeting"] == "komisijas sēde"
-    assert WORDS["en"]["answers"] == {"acknowledged": "acknowledged", "disputed": "disputed"}
+    assert WORDS["en"]["cooperation_answers"] == {"acknowledged": "acknowledged", "disputed": "disputed"}

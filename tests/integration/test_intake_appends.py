@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 import jsonschema_rs
 
+from services.intake.adapters.event_index import SCHEMA as INDEX_SCHEMA
 from shared.events.envelope import GENESIS_HASH, StoredEvent
 from shared.roles import Role
 from tests.support.harness import Harness, event
@@ -165,3 +168,22 @@ async def test_a_stored_event_is_answered_as_the_openapi_documents_it(intake: Ha
         answer = await intake.client.get(f"/v1/events/{stored.id}", headers=reader)
         assert answer.status_code == 200, answer.text
         assert [e.message for e in validator.iter_errors(answer.json())] == []
+
+
+async def test_an_id_the_index_holds_but_the_log_does_not_is_a_loud_500_not_a_loop(
+        intake: Harness, world: World) -> None:
+    """The index is filled from the log; an id it holds that the aggregate's history lacks means
+    the log lost events or is another log. The intake once reloaded and asked again, for ever."""
+    family_id = await world.family()
+    ghost = world.activity(None, "ghost", family_id=family_id)
+    await intake.app.state.runtime.pool.execute(
+        f"INSERT INTO {INDEX_SCHEMA}.events (event_id, sequence, type, aggregate_type, aggregate_id, municipality,"
+        " actor) VALUES ($1, $2, 'tilts.activity.recorded', 'activity', $3, $4, $5)",
+        ghost["id"], 10**15 + uuid.uuid4().int % 10**9, ghost["data"]["activity_id"], world.municipality,
+        world.mediator)
+    await intake.app.state.intake._index._known.refresh()
+
+    answer = await intake.client.post("/v1/events", json=ghost, headers=world.as_mediator)
+
+    assert answer.status_code == 500 and answer.headers["content-type"] == "application/problem+json"
+    assert (await post(intake, world.activity(None, "next", family_id=family_id), world.as_mediator)).status_code == 201

@@ -36,6 +36,10 @@ log = structlog.get_logger(__name__)
 MAX_ATTEMPTS = 8
 
 
+class IndexAheadOfLog(RuntimeError):
+    """The event index names an event the log does not hold: a fault to look into, never a retry."""
+
+
 class Unavailable(RuntimeError):
     """A dependency (JetStream, PostgreSQL) did not answer: nothing was acknowledged.
 
@@ -217,7 +221,15 @@ class Intake:
         if elsewhere is not None:
             if (elsewhere.aggregate_type, elsewhere.aggregate_id) != (target.ref.type, target.ref.id):
                 return _reused_id(posted.id)
-            return await self._plan(principal, posted, data, await self._store.reload(target.ref), pending, holds)
+            # Indexed in this aggregate but not in the cached state: read its history again, once.
+            reloaded = await self._store.reload(target.ref)
+            if posted.id not in reloaded.applied:
+                # The index is filled from the log, so this is not a race: the log lost events or
+                # is another log (a data dir started on an empty store). Asking again cannot help.
+                log.error("intake.index_ahead_of_log", event_id=posted.id, aggregate_type=target.ref.type,
+                          aggregate_id=target.ref.id, indexed_sequence=elsewhere.sequence)
+                raise IndexAheadOfLog(f"event {posted.id} is in the event index but not in the log")
+            return await self._duplicate(principal, posted, data, reloaded)
         decision = await self._decide(principal, posted, data, target, pending, holds)
         if isinstance(decision, Rejection):
             return decision

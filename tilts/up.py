@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from shared.auth.tokens import TokenAuthority
 from shared.config import Settings
@@ -23,6 +24,7 @@ from shared.embedded import process
 from shared.runtime_file import remove_runtime_urls, write_runtime_urls
 
 from .data_dir_lock import DataDirInUse, hold_data_dir
+from .log_layout import CLUSTER_FOLDER, SINGLE_FOLDER, find_stores, layout_problem
 from .services import SERVICES, ServiceSpec
 from .supervise import GaveUp, Supervisor, Watched
 
@@ -50,7 +52,7 @@ def _watch_server(supervisor: Supervisor, name: str, server: EmbeddedNats | Embe
 def _start_nats_cluster(settings: Settings, size: int, stack: ExitStack, console: Console,
                         supervisor: Supervisor) -> dict[str, str]:
     """A JetStream cluster of `size` nodes on loopback; the stream is replicated on up to three."""
-    servers = start_cluster(settings.data_dir / "nats-cluster", size)
+    servers = start_cluster(settings.data_dir / CLUSTER_FOLDER, size)
     for number, server in enumerate(servers, start=1):
         stack.callback(server.stop)
         _watch_server(supervisor, f"NATS node {number}", server, server.log_path)
@@ -67,7 +69,7 @@ def _start_servers(settings: Settings, stack: ExitStack, console: Console, super
     elif cluster > 1:
         urls.update(_start_nats_cluster(settings, cluster, stack, console, supervisor))
     else:
-        nats = EmbeddedNats(settings.data_dir / "nats")
+        nats = EmbeddedNats(settings.data_dir / SINGLE_FOLDER)
         nats.start()
         stack.callback(nats.stop)
         _watch_server(supervisor, "NATS", nats, nats.log_path)
@@ -133,6 +135,16 @@ def _taken_ports(settings: Settings) -> list[str]:
     return taken
 
 
+def _refusal(settings: Settings, cluster: int) -> str | None:
+    """Why `tilts up` must not start anything here (rich markup), checked while it holds the data dir."""
+    if taken := _taken_ports(settings):
+        return "[red]These ports are in use; stop what listens there or choose others:[/] " + "; ".join(taken)
+    if not settings.nats_url:  # external servers keep their log wherever they keep it
+        if problem := layout_problem(settings.data_dir, cluster, find_stores(settings.data_dir)):
+            return f"[red]{escape(problem)}[/]"
+    return None
+
+
 def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int = 1) -> int:
     """Start everything, wait for a stop signal, stop everything; the exit code."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -142,9 +154,9 @@ def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int
     except DataDirInUse as error:
         console.print(f"[red]{error}[/]")
         return 1
-    if taken := _taken_ports(settings):
+    if refusal := _refusal(settings, cluster):
         held.close()
-        console.print("[red]These ports are in use; stop what listens there or choose others:[/] " + "; ".join(taken))
+        console.print(refusal, soft_wrap=True)
         return 1
     # A plain flag: a signal handler that takes a lock (threading.Event.set) can deadlock when
     # the signal arrives while the main thread holds that lock inside Event.wait.

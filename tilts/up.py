@@ -19,11 +19,11 @@ from rich.markup import escape
 
 from shared.auth.tokens import TokenAuthority
 from shared.config import Settings
+from shared.data_dir_lock import DataDirInUse, hold_data_dir
 from shared.embedded import EmbeddedNats, EmbeddedPostgres, start_cluster
 from shared.embedded import process
 from shared.runtime_file import remove_runtime_urls, write_runtime_urls
 
-from .data_dir_lock import DataDirInUse, hold_data_dir
 from .log_layout import CLUSTER_FOLDER, SINGLE_FOLDER, find_stores, layout_problem
 from .services import SERVICES, ServiceSpec
 from .supervise import GaveUp, Supervisor, Watched

@@ -26,17 +26,19 @@ from shared.runtime_file import remove_runtime_urls, write_runtime_urls
 
 from .log_layout import CLUSTER_FOLDER, SINGLE_FOLDER, find_stores, layout_problem
 from .services import SERVICES, ServiceSpec
+from .stopping import StopFlag, until_stopped
 from .supervise import GaveUp, Supervisor, Watched
 
 READY_TIMEOUT = 90.0
 
 
-def _wait_ready(url: str, child: subprocess.Popen, deadline: float) -> bool:
-    while time.monotonic() < deadline:
+def _wait_ready(url: str, child: subprocess.Popen, deadline: float, stop: StopFlag) -> bool:
+    """Whether the service answers ready before the deadline; False at once if it dies or a stop is asked for."""
+    while time.monotonic() < deadline and not stop:
         if child.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as answer:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as answer:
                 if answer.status == 200:
                     return True
         except (urllib.error.URLError, OSError):
@@ -106,7 +108,8 @@ def _watched_service(name: str, spec: ServiceSpec, children: dict[str, subproces
                    settings.data_dir / "logs" / f"{name}.log", lambda: children[name].returncode)
 
 
-def _load_demo(settings: Settings, console: Console) -> None:
+def _load_demo(settings: Settings, console: Console, stop: StopFlag) -> None:
+    """Post the demo season, giving up as soon as a stop is asked for (a later `--demo` finishes it)."""
     from .demo import build_season, load_season
 
     authority = TokenAuthority.from_settings(settings)
@@ -116,8 +119,15 @@ def _load_demo(settings: Settings, console: Console) -> None:
                               institution=actor.institution)
 
     season = build_season()
-    console.print(f"Loading the demo season ({sum(len(s.events) for s in season.steps)} events)...")
-    summary = asyncio.run(load_season(season, settings.service_url("intake"), mint))
+    total, posted = season.event_count, [0]
+    console.print(f"Loading the demo season ({total} events)...")
+    loading = load_season(season, settings.service_url("intake"), mint,
+                          progress=lambda done, _total: posted.__setitem__(0, done))
+    summary = asyncio.run(until_stopped(loading, stop))
+    if summary is None:
+        console.print(f"[yellow]Stopping: the demo is not loaded fully[/] ({posted[0]} of {total} events posted). "
+                      "Loading it is idempotent: the next `tilts up --demo` finishes it.")
+        return
     console.print(f"[green]Demo loaded:[/] {summary.created} created, {summary.duplicate} already there")
 
 
@@ -158,51 +168,68 @@ def run_system(settings: Settings, *, demo: bool, console: Console, cluster: int
         held.close()
         console.print(refusal, soft_wrap=True)
         return 1
-    # A plain flag: a signal handler that takes a lock (threading.Event.set) can deadlock when
-    # the signal arrives while the main thread holds that lock inside Event.wait.
-    stopping: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda number, _frame: stopping.append(number))
+    stop = StopFlag()
+    stop.install()
     with ExitStack() as stack:
         stack.callback(held.close)  # released last, after every server stopped
-        supervisor = Supervisor(console)
-        urls = _start_servers(settings, stack, console, supervisor, cluster)
-        write_runtime_urls(settings.data_dir, {k: v for k, v in urls.items() if k.endswith("_URL")})  # for other commands
-        stack.callback(remove_runtime_urls, settings.data_dir)
-        # Webhooks to this machine are the local default; an operator's explicit false still holds.
-        env = {"TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true", **os.environ, **urls,
-               "TILTS_DATA_DIR": str(settings.data_dir)}
-        TokenAuthority.from_settings(settings)  # create the signing key once, before the services race for it
-        children = {name: _start_service(spec, settings, env, stack) for name, spec in SERVICES.items()}
-        deadline = time.monotonic() + READY_TIMEOUT
-        for name, child in children.items():
-            if stopping:
-                break
-            if not _wait_ready(settings.service_url(name), child, deadline):
-                log_path = settings.data_dir / "logs" / f"{name}.log"
-                console.print(f"[red]{name} did not become ready[/]; its log ({log_path}):\n"
-                              + process.log_tail(log_path))
-                return 1
-            console.print(f"[green]{name}[/] {settings.service_url(name)}  (docs: {settings.service_url(name)}/docs)")
-        if demo and not stopping:
-            try:
-                _load_demo(settings, console)
-            except Exception as error:  # the system keeps running; say what went wrong
-                console.print(f"[red]Loading the demo failed:[/] {error}")
-        console.print(f"Logs in {settings.data_dir / 'logs'}. Tokens: uv run tilts token create --help. "
-                      "Ctrl-C stops everything.")
-        for name, spec in SERVICES.items():
-            supervisor.watch(_watched_service(name, spec, children, settings, env, stack))
-        while not stopping:
-            time.sleep(0.2)
-            try:
-                supervisor.check()
-            except GaveUp as error:
-                console.print(f"[red]{error}[/]; stopping everything.")
-                return 1
+        if (code := _serve(settings, stack, console, stop, demo=demo, cluster=cluster)) != 0:
+            return code
         console.print("Stopping...")
     console.print("Stopped.")
     return 0
+
+
+def _serve(settings: Settings, stack: ExitStack, console: Console, stop: StopFlag, *, demo: bool,
+           cluster: int) -> int:
+    """Start the servers and services (stopped by `stack`), keep them running until a stop is asked for; 0, or 1."""
+    supervisor = Supervisor(console)
+    urls = _start_servers(settings, stack, console, supervisor, cluster)
+    write_runtime_urls(settings.data_dir, {k: v for k, v in urls.items() if k.endswith("_URL")})  # for other commands
+    stack.callback(remove_runtime_urls, settings.data_dir)
+    # Webhooks to this machine are the local default; an operator's explicit false still holds.
+    env = {"TILTS_NOTIFY_ALLOW_PRIVATE_TARGETS": "true", **os.environ, **urls,
+           "TILTS_DATA_DIR": str(settings.data_dir)}
+    TokenAuthority.from_settings(settings)  # create the signing key once, before the services race for it
+    children = {name: _start_service(spec, settings, env, stack) for name, spec in SERVICES.items()}
+    if not _services_ready(children, settings, console, stop):
+        return 1
+    if demo and not stop:
+        try:
+            _load_demo(settings, console, stop)
+        except Exception as error:  # the system keeps running; say what went wrong
+            console.print(f"[red]Loading the demo failed:[/] {error}")
+    if not stop:
+        console.print(f"Logs in {settings.data_dir / 'logs'}. Tokens: uv run tilts token create --help. "
+                      "Ctrl-C stops everything.")
+    for name, spec in SERVICES.items():
+        supervisor.watch(_watched_service(name, spec, children, settings, env, stack))
+    while not stop:
+        time.sleep(0.2)
+        try:
+            supervisor.check()
+        except GaveUp as error:
+            console.print(f"[red]{error}[/]; stopping everything.")
+            return 1
+    return 0
+
+
+def _services_ready(children: dict[str, subprocess.Popen], settings: Settings, console: Console,
+                    stop: StopFlag) -> bool:
+    """Wait for each service to be ready, saying where it listens; False (its log shown) if one is not.
+
+    A stop asked for meanwhile ends the wait at once, and is not a failure.
+    """
+    deadline = time.monotonic() + READY_TIMEOUT
+    for name, child in children.items():
+        ready = _wait_ready(settings.service_url(name), child, deadline, stop)
+        if stop:
+            return True
+        if not ready:
+            log_path = settings.data_dir / "logs" / f"{name}.log"
+            console.print(f"[red]{name} did not become ready[/]; its log ({log_path}):\n" + process.log_tail(log_path))
+            return False
+        console.print(f"[green]{name}[/] {settings.service_url(name)}  (docs: {settings.service_url(name)}/docs)")
+    return True
 
 
 __all__ = ["run_system", "Path"]

@@ -48,17 +48,21 @@ def _wait_ready(url: str, child: subprocess.Popen, deadline: float, stop: StopFl
 
 
 def _watch_server(supervisor: Supervisor, name: str, server: EmbeddedNats | EmbeddedPostgres, log_path: Path) -> None:
-    supervisor.watch(Watched(name, server.is_running, server.start, log_path, lambda: server.exit_code))
+    supervisor.watch(Watched(name, server.is_running, server.start, log_path, lambda: server.exit_code,
+                             lambda: server.pid))
 
 
 def _start_nats_cluster(settings: Settings, size: int, stack: ExitStack, console: Console,
                         supervisor: Supervisor) -> dict[str, str]:
     """A JetStream cluster of `size` nodes on loopback; the stream is replicated on up to three."""
     servers = start_cluster(settings.data_dir / CLUSTER_FOLDER, size)
-    for number, server in enumerate(servers, start=1):
+    console.print(f"[green]NATS JetStream cluster[/] of {size}:")
+    for server in servers:
         stack.callback(server.stop)
-        _watch_server(supervisor, f"NATS node {number}", server, server.log_path)
-    console.print(f"[green]NATS JetStream cluster[/] of {size}: " + ", ".join(s.url for s in servers))
+        # Named by its folder (n0, n1, …), as its data and config are: "node 1" was n0.
+        name = f"NATS {server.store_dir.name}"
+        _watch_server(supervisor, name, server, server.log_path)
+        console.print(f"  {name} {server.url} (pid {server.pid}, data in {server.store_dir})")
     return {"TILTS_NATS_URL": ",".join(s.url for s in servers), "TILTS_STREAM_REPLICAS": str(min(size, 3))}
 
 
@@ -76,7 +80,7 @@ def _start_servers(settings: Settings, stack: ExitStack, console: Console, super
         stack.callback(nats.stop)
         _watch_server(supervisor, "NATS", nats, nats.log_path)
         urls["TILTS_NATS_URL"] = nats.url
-        console.print(f"[green]NATS JetStream[/] {nats.url} (data in {nats.store_dir})")
+        console.print(f"[green]NATS JetStream[/] {nats.url} (pid {nats.pid}, data in {nats.store_dir})")
     if settings.database_url:
         urls["TILTS_DATABASE_URL"] = settings.database_url
     else:
@@ -85,7 +89,7 @@ def _start_servers(settings: Settings, stack: ExitStack, console: Console, super
         stack.callback(postgres.stop)
         _watch_server(supervisor, "PostgreSQL", postgres, postgres.log_path)
         urls["TILTS_DATABASE_URL"] = postgres.url
-        console.print(f"[green]PostgreSQL[/] 127.0.0.1:{postgres.port} (data in {postgres.data_dir})")
+        console.print(f"[green]PostgreSQL[/] 127.0.0.1:{postgres.port} (pid {postgres.pid}, data in {postgres.data_dir})")
     return urls
 
 
@@ -105,7 +109,8 @@ def _watched_service(name: str, spec: ServiceSpec, children: dict[str, subproces
         children[name] = _start_service(spec, settings, env, stack)
 
     return Watched(name, lambda: children[name].poll() is None, restart,
-                   settings.data_dir / "logs" / f"{name}.log", lambda: children[name].returncode)
+                   settings.data_dir / "logs" / f"{name}.log", lambda: children[name].returncode,
+                   lambda: children[name].pid)
 
 
 def _load_demo(settings: Settings, console: Console, stop: StopFlag) -> None:

@@ -33,6 +33,7 @@ class Watched:
     restart: Callable[[], None]
     log_path: Path
     exit_code: Callable[[], int | None] = lambda: None
+    pid: Callable[[], int | None] = lambda: None  # told on a restart: the operator's `kill` needs the new one
     restarts: deque[float] = field(default_factory=deque)
     died_at: float | None = None
 
@@ -89,4 +90,5 @@ class Supervisor:
             self._console.print(f"[red]{watched.name} did not start again:[/] {error}")
             return
         watched.died_at = None
-        self._console.print(f"[green]{watched.name} started again[/]")
+        pid = watched.pid()
+        self._console.print(f"[green]{watched.name} started again[/]" + (f" (pid {pid})" if pid else ""))

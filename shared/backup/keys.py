@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from shared.config import Settings
-from shared.crypto.master_key import MasterKeyError, load_master_key
+from shared.crypto.master_key import MasterKeyError, decode_master_key, load_master_key
 
 from .errors import BackupError
 
@@ -47,7 +47,7 @@ def current_master_key(settings: Settings) -> bytes:
 def read_master_key(path: Path, where: str) -> bytes:
     """A master key file as the data dir keeps it (base64 of 32 bytes)."""
     try:
-        return load_master_key(Settings(master_key=path.read_text(encoding="utf-8").strip()))
+        return decode_master_key(path.read_text(encoding="utf-8").strip())
     except (MasterKeyError, OSError, UnicodeDecodeError) as error:
         raise MasterKeyProblem(f"{where} is not a usable master key: {error}") from None
 

@@ -7,6 +7,8 @@ up` will look for them, the streams are restored with JetStream's restore API an
 the manifest, the database dumps are loaded, every erasure the log records is carried out again
 on the restored family keys, the log's hash chains and checkpoints are verified, and the servers
 stop. If anything fails once writing has begun, the data dir is emptied again (it was empty).
+The restore holds the data dir's lock all along, as `tilts up` does, so a `tilts up` started on
+it meanwhile refuses instead of starting a second nats-server on the store being written.
 
 The read models come back at the positions they had when they were dumped, at or behind the
 log's end; the services catch them up from the log when they start.
@@ -15,7 +17,8 @@ log's end; the services catch them up from the log when they start.
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,13 +31,14 @@ from shared.audit import VerifyReport, verify_chains
 from shared.audit.notarised import NoNotaryKey, checkpoint_checker
 from shared.bus.connect import connect
 from shared.config import Settings
+from shared.data_dir_lock import LOCK_FILE, DataDirInUse, hold_data_dir
 from shared.db.pool import create_pool
 from shared.embedded import EmbeddedNats, EmbeddedPostgres
 from shared.notary.keys import public_key_of
 
 from .erasures import erased_families, shred_erased
 from .errors import BackupError
-from .folders import clear, require_empty
+from .folders import NotEmpty, clear, require_empty
 from .jetstream import restore_stream
 from .keys import (KEYS_FOLDER, MASTER_KEY_FILE, current_master_key, encoded, master_key_id, read_master_key,
                    write_private)
@@ -221,6 +225,33 @@ def _start_servers(settings: Settings, stack: ExitStack, progress: Progress) -> 
     return settings.model_copy(update={"nats_url": nats_server.url, "database_url": postgres.url})
 
 
+@contextmanager
+def _held(data_dir: Path) -> Iterator[None]:
+    """Hold the data dir's lock (making the dir) while the restore runs, then leave no trace of it.
+
+    The lock file the restore made goes again, while still held: a `tilts up` that opened it in
+    between finds it locked and refuses, rather than locking a file about to vanish. A dir the
+    restore made and left empty (refused, or failed) goes too.
+    """
+    existed, lock_existed = data_dir.exists(), (data_dir / LOCK_FILE).exists()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = hold_data_dir(data_dir, holder="tilts restore")
+    except DataDirInUse as in_use:
+        raise RestoreRefused(f"{data_dir} is in use by {in_use.holder} (pid {in_use.pid}): a backup is restored "
+                             "only into a new or empty data dir that nothing runs on; restore into another "
+                             "--data-dir") from None
+    try:
+        yield
+    finally:
+        if not lock_existed:
+            (data_dir / LOCK_FILE).unlink(missing_ok=True)
+        if not existed:
+            with suppress(OSError):  # not empty: the restored system is in it
+                data_dir.rmdir()
+        handle.close()
+
+
 def restore_backup(settings: Settings, backup: Path, *, master_key_file: Path | None = None, verify: bool = True,
                    progress: Progress | None = None) -> RestoreOutcome:
     """Restore `backup` into the (empty) data dir of `settings`; the servers are stopped again when it returns."""
@@ -229,20 +260,29 @@ def restore_backup(settings: Settings, backup: Path, *, master_key_file: Path | 
     if settings.nats_url or settings.database_url:
         raise RestoreRefused("a restore starts its own NATS and PostgreSQL in the data dir: unset TILTS_NATS_URL "
                              "and TILTS_DATABASE_URL")
-    existed = require_empty(settings.data_dir, "a backup is restored only into a new or empty data dir")
-    manifest, master_key = check_backup(settings, backup, master_key_file, progress)
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise NotEmpty(f"{settings.data_dir} is not a directory")
+    with _held(settings.data_dir):  # first: a running `tilts up` is named as such, not as "not empty"
+        require_empty(settings.data_dir, "a backup is restored only into a new or empty data dir",
+                      ignore=frozenset({LOCK_FILE}))
+        manifest, master_key = check_backup(settings, backup, master_key_file, progress)
+        return _restore_held(settings, backup, manifest, master_key, verify, progress)
+
+
+def _restore_held(settings: Settings, backup: Path, manifest: Manifest, master_key: MasterKey, verify: bool,
+                  progress: Progress) -> RestoreOutcome:
+    """The writing part of a restore, into the held, empty data dir; emptied again if it fails."""
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         master_key_written = _place_keys(backup, manifest, settings, master_key)
         with ExitStack() as servers:
             running = _start_servers(settings, servers, progress)
             loaded = asyncio.run(_load(running, backup, manifest, master_key.key, verify, progress))
             progress.stage("stopping the servers")
     except (BackupError, OSError, RuntimeError, TimeoutError, asyncpg.PostgresError, nats.errors.Error) as error:
-        clear(settings.data_dir, existed)
+        clear(settings.data_dir, existed=True, keep=frozenset({LOCK_FILE}))
         raise RestoreFailed(f"{error} (the data dir {settings.data_dir} was emptied again)") from error
     except BaseException:
-        clear(settings.data_dir, existed)
+        clear(settings.data_dir, existed=True, keep=frozenset({LOCK_FILE}))
         raise
     return RestoreOutcome(settings.data_dir, manifest, loaded.last_sequences, loaded.positions,
                           loaded.erased_families, loaded.keys_destroyed_again, master_key_written,

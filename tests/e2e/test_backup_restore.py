@@ -276,6 +276,30 @@ def test_restore_refuses_without_the_backups_master_key(original: Original, back
     assert not Path(env["TILTS_DATA_DIR"]).exists()
 
 
+def test_restore_names_a_master_key_file_that_is_not_a_key(original: Original, backup: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.key"
+    bad.write_text("this is not a key\n")
+    env = _restored_env(tmp_path / "restored")
+
+    run = tilts(env, "restore", str(backup), "--master-key", str(bad))
+
+    message = " ".join(run.stderr.split())
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{bad} is not a usable master key: not valid base64" in message and "TILTS_MASTER_KEY" not in message
+    assert not Path(env["TILTS_DATA_DIR"]).exists()
+
+
+def test_restore_into_the_data_dir_of_a_running_system_names_it(original: Original, backup: Path) -> None:
+    assert original.system.proc is not None
+    before = sorted(entry.name for entry in original.system.data_dir.iterdir())
+
+    run = tilts(original.system.env, "restore", str(backup), "--master-key", _master_key_file(original))
+
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"is in use by tilts up (pid {original.system.proc.pid})" in " ".join(run.stderr.split())
+    assert sorted(entry.name for entry in original.system.data_dir.iterdir()) == before
+
+
 async def _family_key_state(database_url: str, family: str) -> tuple[bool, bool]:
     """(has a live key, has a tombstone) for a family."""
     connection = await asyncpg.connect(database_url)

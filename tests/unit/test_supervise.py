@@ -81,3 +81,15 @@ def test_a_process_that_keeps_dying_is_given_up_on(tmp_path: Path) -> None:
 
 def test_exits_are_described_in_words() -> None:
     assert describe_exit(-9) == "was killed by SIGKILL" and describe_exit(1) == "exited with code 1"
+
+
+def test_a_process_started_again_is_told_with_its_new_pid(tmp_path: Path) -> None:
+    proc, out, clock = Process(), io.StringIO(), Clock()
+    supervisor = Supervisor(Console(file=out, width=200), clock=clock)
+    supervisor.watch(Watched("NATS n0", lambda: proc.running, proc.restart, tmp_path / "nats.log", lambda: -9,
+                             lambda: 4000 + proc.starts))
+    proc.running = False
+    supervisor.check()
+    clock.now += PAUSE_SECONDS
+    supervisor.check()
+    assert "NATS n0 started again (pid 4001)" in out.getvalue()

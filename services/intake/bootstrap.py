@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tokens = runtime.tokens
         app.state.indexer = indexer
         app.state.notary = notary
-        app.state.intake = Intake(runtime.log, store, runtime.keys, index)
+        app.state.intake = Intake(runtime.log, store, runtime.keys, index, halted=lambda: indexer.log_behind)
         app.state.reader = EventReader(index, runtime.log, store, indexer)
         try:
             yield

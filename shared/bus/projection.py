@@ -57,6 +57,7 @@ TRANSIENT = (*DB_UNAVAILABLE, asyncio.TimeoutError, asyncpg.SerializationError, 
              nats.errors.Error)
 
 STANDBY_POLL_SECONDS = 1.0
+LOG_BEHIND_POLL_SECONDS = 5.0
 TOP_UP_SECONDS = 0.005
 PULL_SECONDS = 0.005  # a pull of what is ready: answered at once, or there was nothing
 
@@ -83,6 +84,19 @@ class Health:
 
 class OutOfOrder(RuntimeError):
     """A batch does not continue where the position left off."""
+
+
+class LogBehind(RuntimeError):
+    """The stored position is past the log's last event: this read model was built from another
+    log (a data dir started on an empty store, a restore without its read models). Reading on
+    would skip every new event up to the old position, so the runner stops and says so until an
+    operator has put the right log back (or rebuilt the read model) and restarted the service."""
+
+    def __init__(self, name: str, position: int, last: int) -> None:
+        super().__init__(f"{name} has applied up to sequence {position:,}, but the log ends at {last:,}: "
+                         "it was built from another log; see docs/operations.md (\"A read model ahead of "
+                         "its log\")")
+        self.position, self.last = position, last
 
 
 async def read_position(connection: asyncpg.Connection | asyncpg.Pool, schema: str, name: str) -> int:
@@ -115,6 +129,7 @@ class ProjectionRunner:
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._connection: asyncpg.Connection | None = None
         self._stopping = asyncio.Event()
+        self.log_behind: LogBehind | None = None  # set while the stored position is past the log's end
 
     @property
     def name(self) -> str:
@@ -188,6 +203,13 @@ class ProjectionRunner:
                         subscription = await self._bind()
             except asyncio.CancelledError:
                 raise
+            except LogBehind as behind:
+                if self.log_behind is None:
+                    log.error("projection.log_behind", projection=self.name, position=behind.position,
+                              last_sequence=behind.last)
+                self.log_behind, self.health = behind, Health(False, str(behind))
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), LOG_BEHIND_POLL_SECONDS)
             except TRANSIENT as error:
                 metrics.PROJECTION_RETRIES.labels(self.name).inc()
                 self.health = Health(False, f"retrying after {type(error).__name__}")
@@ -272,7 +294,14 @@ class ProjectionRunner:
                 await self._pool.release(connection)
 
     async def _bind(self) -> JetStreamContext.PullSubscription:
-        """A fresh durable consumer starting right after our position."""
+        """A fresh durable consumer starting right after our position (LogBehind if the log ends
+        before it: for as long as this process runs, even once the log grows past the position,
+        because its events up to there are not the ones this read model holds)."""
+        if self.log_behind is not None:
+            raise self.log_behind
+        last = (await self._js.stream_info(self._stream)).state.last_seq
+        if self.position > last:
+            raise LogBehind(self.name, self.position, last)
         if self._subscription is not None:
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()

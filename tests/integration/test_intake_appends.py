@@ -7,6 +7,7 @@ import uuid
 import jsonschema_rs
 
 from services.intake.adapters.event_index import SCHEMA as INDEX_SCHEMA
+from shared.bus.projection import LogBehind
 from shared.events.envelope import GENESIS_HASH, StoredEvent
 from shared.roles import Role
 from tests.support.harness import Harness, event
@@ -187,3 +188,16 @@ async def test_an_id_the_index_holds_but_the_log_does_not_is_a_loud_500_not_a_lo
 
     assert answer.status_code == 500 and answer.headers["content-type"] == "application/problem+json"
     assert (await post(intake, world.activity(None, "next", family_id=family_id), world.as_mediator)).status_code == 201
+
+
+async def test_while_the_event_index_is_ahead_of_the_log_writes_wait_with_a_503(
+        intake: Harness, world: World) -> None:
+    """Appending to a log that ends before the index's position would let it grow past it, and
+    the index would then skip those events: writes wait until an operator has looked."""
+    family_id, indexer = await world.family(), intake.app.state.indexer
+    indexer.log_behind = LogBehind(indexer.name, 10**12, 5)
+    try:
+        refused = await post(intake, world.activity(None, "held", family_id=family_id), world.as_mediator)
+        assert refused.status_code == 503 and "ends at 5" in refused.json()["detail"]
+    finally:
+        indexer.log_behind = None

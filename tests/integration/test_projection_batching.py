@@ -23,6 +23,7 @@ from shared.bus.subjects import Subjects
 from shared.config import Settings
 from shared.db.pool import create_pool
 from shared.events.envelope import StoredEvent
+from tests.support.inboxes import eventually
 
 LINGER = 0.5
 BATCH = 256
@@ -131,3 +132,20 @@ async def test_waiting_on_a_runner_as_it_becomes_active_never_sets_its_position_
     await rig.publish(10)
     assert await rig.runner.wait_for(610, 10)
     assert [n for batch in rig.recorder.batches for n in batch] == list(range(1, 611))
+
+
+async def test_a_read_model_ahead_of_its_log_stops_loudly_instead_of_skipping(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data dir started on an empty store once kept its read models at their old positions:
+    every new event up to there was skipped, and every check said all was well."""
+    await rig.publish(3)
+    await rig.runner._pool.execute(  # as if built from a longer log
+        'UPDATE "batching".projection_positions SET position = 10 WHERE name = $1', rig.recorder.name)
+    await rig.runner.prepare()
+    monkeypatch.setattr(projection, "LOG_BEHIND_POLL_SECONDS", 0.1)
+    rig.runner.start()
+    await eventually(lambda: rig.runner.log_behind, what="the runner to notice")
+    assert not rig.runner.health.ok and "ends at 3" in (rig.runner.health.reason or "")
+    await rig.publish(9)  # the log grows past the old position meanwhile: its events 4-10 are not skipped
+    await asyncio.sleep(0.5)  # several looks again
+    assert rig.recorder.batches == [] and rig.runner.position == 10 and rig.runner.log_behind

@@ -110,7 +110,11 @@ class Intake:
     """Decides on and appends events for one principal at a time."""
 
     def __init__(self, log_: EventLog, store: AggregateStore, keys: FamilyKeys, index: EventIndex,
-                 *, clock: Callable[[], datetime] = _now) -> None:
+                 *, clock: Callable[[], datetime] = _now,
+                 halted: Callable[[], Exception | None] = lambda: None) -> None:
+        # `halted` says why writes must wait (the event index is ahead of the log: appending to
+        # that log would let it grow past the index's position, which then skips those events).
+        self._halted = halted
         self._log = log_
         self._commits = GroupCommitter(log_)
         self._store = store
@@ -118,8 +122,13 @@ class Intake:
         self._index = index
         self._clock = clock
 
+    def _refuse_if_halted(self) -> None:
+        if (why := self._halted()) is not None:
+            raise Unavailable(str(why), dependency="the event log")
+
     async def submit(self, principal: Principal, posted: PostedEvent, data: EventData) -> Outcome:
         """Append one event (or recognise it as already appended)."""
+        self._refuse_if_halted()
         started = time.perf_counter()
         ref = data.aggregate()
         holds = self._store.holds()
@@ -291,6 +300,7 @@ class Intake:
         one of them (holds.py), each event is submitted on its own, in order, so one bad or
         conflicting event never blocks the rest.
         """
+        self._refuse_if_halted()
         results: list[Outcome | None] = [None] * len(items)
         first_of: dict[str, int] = {}   # event id -> index of its first occurrence in this batch
         repeats: dict[int, int] = {}    # index of a repeated id -> index of the first occurrence

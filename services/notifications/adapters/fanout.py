@@ -11,8 +11,9 @@ wakes for deliveries it cannot see yet.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import asyncpg
 
@@ -26,6 +27,7 @@ from services.notifications.domain.notices import Notice
 from .schema import FANOUT, SCHEMA, SUBSCRIBING_LOCK, WAKE_CHANNEL
 
 S = SCHEMA
+T = TypeVar("T")
 
 
 async def _write_learnt(connection: asyncpg.Connection, learnt: Learnt) -> None:
@@ -134,24 +136,15 @@ class FanOutProjection:
                         events: list[StoredEvent]) -> dict[str, AnsweredCooperation | AnsweredReferral]:
         """Event id -> what an answer answers: the cooperation (its contact, mediator, time) or the
         referral (its mediator, time, service)."""
-        cooperations = {e.id: e.data["cooperation_id"] for e in events if e.type in fanout.COOPERATION_ANSWERS}
-        referrals = {e.id: e.data["referral_id"] for e in events if e.type in fanout.REFERRAL_ANSWERS}
-        found: dict[str, AnsweredCooperation | AnsweredReferral] = {}
-        if cooperations:
-            rows = await connection.fetch(
-                f"""SELECT cooperation_id, contact_id, mediator_id, cooperation_time FROM {S}.cooperations
-                    WHERE cooperation_id = ANY($1::text[])""", list(cooperations.values()))
-            by_id = {r["cooperation_id"]: AnsweredCooperation(r["contact_id"], r["mediator_id"], r["cooperation_time"])
-                     for r in rows}
-            found |= {event_id: by_id[c] for event_id, c in cooperations.items() if c in by_id}
-        if referrals:
-            rows = await connection.fetch(
-                f"""SELECT referral_id, mediator_id, referral_time, service FROM {S}.referrals
-                    WHERE referral_id = ANY($1::text[])""", list(referrals.values()))
-            by_referral = {r["referral_id"]: AnsweredReferral(r["mediator_id"], r["referral_time"], r["service"])
-                           for r in rows}
-            found |= {event_id: by_referral[r] for event_id, r in referrals.items() if r in by_referral}
-        return found
+        cooperations = await _answered_by(connection, events, fanout.COOPERATION_ANSWERS, "cooperation_id", f"""
+            SELECT cooperation_id AS id, contact_id, mediator_id, cooperation_time FROM {S}.cooperations
+            WHERE cooperation_id = ANY($1::text[])""", lambda r: AnsweredCooperation(
+                r["contact_id"], r["mediator_id"], r["cooperation_time"]))
+        referrals = await _answered_by(connection, events, fanout.REFERRAL_ANSWERS, "referral_id", f"""
+            SELECT referral_id AS id, mediator_id, referral_time, service FROM {S}.referrals
+            WHERE referral_id = ANY($1::text[])""", lambda r: AnsweredReferral(
+                r["mediator_id"], r["referral_time"], r["service"]))
+        return cooperations | referrals
 
     async def _store(self, connection: asyncpg.Connection, notices: list[Notice],
                      reached: list[tuple[StoredEvent, list[SubscriptionInterest]]]) -> None:
@@ -170,3 +163,14 @@ class FanOutProjection:
               digest_at if s.digest == "daily" else None)
              for e, subs in reached for s in subs])
         await connection.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+
+
+async def _answered_by(connection: asyncpg.Connection, events: list[StoredEvent], answer_types: Mapping[str, str],
+                       key: str, sql: str, make: Callable[[asyncpg.Record], T]) -> dict[str, T]:
+    """Event id -> what `make` builds from the row (`sql`, selecting `id`) of the cooperation or
+    referral each answer among `events` names by `key`."""
+    named = {e.id: e.data[key] for e in events if e.type in answer_types}
+    if not named:
+        return {}
+    rows = {r["id"]: make(r) for r in await connection.fetch(sql, list(named.values()))}
+    return {event_id: rows[subject] for event_id, subject in named.items() if subject in rows}

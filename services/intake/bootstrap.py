@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from shared.bus.projection import ProjectionRunner
 from shared.config import Settings
+from shared.events import catalogue
 from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router, runtime_checks
@@ -20,6 +21,7 @@ from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.notary.notary import Notary, notary_for
 from shared.runtime import open_runtime
+from services.intake import metrics
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
 from services.intake.adapters.known_ids import KnownEventIds
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.start_series(sorted(catalogue.SPECS))
         runtime = await open_runtime(settings, SERVICE)
         async with runtime.pool.acquire() as connection:
             await migrate(connection, SCHEMA, MIGRATIONS)

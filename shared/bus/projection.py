@@ -144,6 +144,7 @@ class ProjectionRunner:
                 self.name)
             self.position = await read_position(connection, self._schema, self.name)
         metrics.PROJECTION_POSITION.labels(self.name).set(self.position)
+        metrics.start_projection_series(self.name)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"projection:{self.name}")
@@ -208,6 +209,7 @@ class ProjectionRunner:
                     log.error("projection.log_behind", projection=self.name, position=behind.position,
                               last_sequence=behind.last)
                 self.log_behind, self.health = behind, Health(False, str(behind))
+                metrics.PROJECTION_AHEAD.labels(self.name).set(1)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), LOG_BEHIND_POLL_SECONDS)
             except TRANSIENT as error:

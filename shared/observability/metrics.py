@@ -1,15 +1,8 @@
-"""Prometheus metrics shared by every service (each service is its own process)."""
+"""Prometheus metrics every service has: its projections' (each service is its own process)."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
-
-EVENTS_APPENDED = Counter("tilts_events_appended_total", "Events appended to the log", ["type"])
-EVENTS_REJECTED = Counter("tilts_events_rejected_total", "Events refused", ["status"])
-EVENTS_DUPLICATE = Counter("tilts_events_duplicate_total", "Re-sent events answered as duplicates")
-APPEND_CONFLICTS = Counter("tilts_append_conflicts_total", "Appends retried after optimistic-concurrency conflicts")
-APPEND_SECONDS = Histogram("tilts_append_seconds", "Time to decide and durably append one event",
-                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+from prometheus_client import Counter, Gauge
 
 PROJECTION_POSITION = Gauge("tilts_projection_position", "Last stream sequence applied", ["projection"])
 PROJECTION_LAG = Gauge("tilts_projection_lag_events", "Events in the log not yet applied", ["projection"])
@@ -17,3 +10,15 @@ PROJECTION_EVENTS = Counter("tilts_projection_events_total", "Events applied", [
 PROJECTION_RETRIES = Counter("tilts_projection_retries_total", "Transient failures retried", ["projection"])
 PROJECTION_POISONED = Gauge("tilts_projection_poisoned", "1 while a projection is stopped on a poison event",
                             ["projection"])
+PROJECTION_AHEAD = Gauge("tilts_projection_ahead_of_log",
+                         "1 while a projection's position is past the log's end (it was built from another log)",
+                         ["projection"])
+
+
+def start_projection_series(name: str) -> None:
+    """Every projection series at 0 from the start (see services/intake/metrics.py `start_series`)."""
+    PROJECTION_EVENTS.labels(name)
+    PROJECTION_RETRIES.labels(name)
+    PROJECTION_POISONED.labels(name).set(0)
+    PROJECTION_AHEAD.labels(name).set(0)
+    PROJECTION_LAG.labels(name)

@@ -6,7 +6,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from services.intake.entrypoints.fast_path import FastWritePath
-from shared.observability import metrics
+from services.intake import metrics
 from tests.support.live_server import serving
 
 LIMIT = 1024 * 1024

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.observability import metrics
+from services.intake import metrics
 from tests.support.harness import Harness, event
 from tests.support.world import World, must_post, post
 
@@ -62,6 +62,16 @@ async def test_events_refused_before_any_decision_are_counted_by_status(intake: 
     answer = await intake.client.post("/v1/events:batch", content=json.dumps(batch).encode(), headers=json_headers)
     assert answer.status_code == 200 and answer.json()["rejected"] == 2
     assert {status: refused(status) - before[status] for status in before} == {"400": 1, "401": 1, "415": 1, "422": 3}
+
+
+async def test_a_healthy_intake_shows_its_refusal_and_projection_series_at_zero(intake: Harness) -> None:
+    """An alert on 503s, poison events or a read model ahead of its log needs a series to watch
+    before the first one happens."""
+    exported = (await intake.client.get("/metrics")).text
+    assert 'tilts_events_rejected_total{status="503"}' in exported
+    assert 'tilts_events_appended_total{type="tilts.family.erased"}' in exported
+    for series in ("tilts_projection_poisoned", "tilts_projection_ahead_of_log", "tilts_projection_retries_total"):
+        assert f'{series}{{projection="intake-index"}}' in exported, series
 
 
 async def test_a_body_over_one_mebibyte_is_a_413(intake: Harness, world: World) -> None:

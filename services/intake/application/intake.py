@@ -21,7 +21,7 @@ from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
 from shared.events import catalogue
 from shared.events.base import AggregateRef, EventData
 from shared.events.envelope import PostedEvent, StoredEvent, format_time
-from shared.observability import metrics
+from services.intake import metrics
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import EventIndex, IndexedEvent
 from services.intake.adapters.holds import Busy, Holds, HoldTimeout

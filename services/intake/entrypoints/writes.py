@@ -16,7 +16,7 @@ from shared.auth.tokens import TokenAuthority
 from shared.http.auth import principal_from_header
 from shared.http.json_body import parse_json
 from shared.http.problems import MEDIA_TYPE, ProblemError, problem_body
-from shared.observability import metrics
+from services.intake import metrics
 from services.intake.application.intake import Created, Duplicate, Intake, Outcome, Unavailable
 from services.intake.application.parsing import parse_event, schema_violation
 from services.intake.domain.rejections import Rejection

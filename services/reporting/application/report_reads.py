@@ -51,20 +51,17 @@ async def read_monthly(ctx: ReadContext, principal: Principal, mediator_id: str,
         raise NotAllowed("an institution reads its own cooperations and referrals, not reports")
     if scope.role is Role.MEDIATOR and mediator_id != scope.subject:
         raise NotAllowed("a mediator reads their own monthly reports")
-    mediator = await registry.mediator(ctx.pool, ctx.schema, mediator_id, as_of)
-    if mediator is None:
+    basis = await reports.month_of(ctx.pool, ctx.schema, mediator_id, month, as_of)
+    if basis is None:
         raise NotVisible("mediator", mediator_id)
     if scope.municipalities is not None and scope.role is not Role.MEDIATOR \
-            and not await reports.monthly_within(ctx.pool, ctx.schema, mediator_id, month, as_of, scope.municipalities):
+            and not await reports.monthly_within(ctx.pool, ctx.schema, basis, scope.municipalities):
         raise NotAllowed(f"mediator {mediator_id} did not work in your municipalities that month")
     # A mediator reads all of their own report (or the part a token narrowed to some municipalities
     # names); a coordinator the figures of their municipalities.
     narrowed = scope.role is Role.MEDIATOR and bool(principal.municipalities)
     within = scope.municipalities if scope.role is Role.COORDINATOR or narrowed else None
-    report = await reports.monthly(ctx.pool, ctx.schema, mediator_id, month, as_of, within)
-    if report is None:
-        raise NotVisible("mediator", mediator_id)
-    return report
+    return await reports.monthly_of(ctx.pool, ctx.schema, basis, within)
 
 
 def _evaluations_in_scope(scope: Scope, principal: Principal, mediator_id: str | None

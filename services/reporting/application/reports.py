@@ -7,6 +7,7 @@ it counts the facts with `sequence <= as_of`. A monthly report counts one mediat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -80,31 +81,53 @@ async def _month_cooperations(pool: asyncpg.Pool, schema: str, mediator_id: str,
     return [cooperation_item(row, with_family=False) for row in await ledger.every_cooperation(pool, schema, which)]
 
 
-async def _written_under(pool: asyncpg.Pool, schema: str, mediator_id: str, state: ReportState,
-                         as_of: int) -> frozenset[str]:
-    """The municipalities of the registration a month's report was written under: as of its
-    submission, or as of `as_of` for a month not submitted. A mediator registered elsewhere since
-    leaves the month with the municipalities they were in."""
-    registered = await registry.mediator(pool, schema, mediator_id, state.submitted_sequence or as_of)
-    return frozenset(registered.municipality_ids if registered else ())
+@dataclass(frozen=True)
+class Month:
+    """What a mediator's month rests on as of a sequence: who, where the report stands, and the
+    municipalities of the registration it was written under (as of its submission, or as of now
+    for a month not submitted: a mediator registered elsewhere since leaves it where they were)."""
+
+    mediator_id: str
+    mediator_name: str
+    month: str
+    as_of: int
+    state: ReportState
+    registered: frozenset[str]
 
 
-async def monthly_within(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int,
-                         scope: frozenset[str]) -> bool:
-    """Whether a coordinator of `scope` may read the mediator's report for the month: it was written
-    under a registration in their municipalities, or part of the month's work was done there."""
+async def month_of(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int) -> Month | None:
+    """The mediator's month as of `as_of` (None if no such mediator then)."""
+    mediator = await registry.mediator(pool, schema, mediator_id, as_of)
+    if mediator is None:
+        return None
     state = report_state(await report_steps(pool, schema, mediator_id, month, as_of))
-    if await _written_under(pool, schema, mediator_id, state, as_of) & scope:
+    written_under = (mediator if state.submitted_sequence is None
+                     else await registry.mediator(pool, schema, mediator_id, state.submitted_sequence))
+    return Month(mediator_id, mediator.name, month, as_of, state,
+                 frozenset(written_under.municipality_ids if written_under else ()))
+
+
+async def monthly_within(pool: asyncpg.Pool, schema: str, month: Month, scope: frozenset[str]) -> bool:
+    """Whether a coordinator of `scope` may read the month's report: it was written under a
+    registration in their municipalities, or part of the month's work was done there."""
+    if month.registered & scope:
         return True
-    period = Period.of_month(month)
-    rows = await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, as_of, scope,
-                                                        mediator_id=mediator_id))
+    period = Period.of_month(month.month)
+    rows = await figure_rows(pool, schema, FigureFilter(period.first_day, period.last_day, month.as_of, scope,
+                                                        mediator_id=month.mediator_id))
     return bool(rows.municipalities())
 
 
 async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str, as_of: int,
                   scope: frozenset[str] | None = None) -> dict[str, Any] | None:
-    """The mediator's report for a month (None if no such mediator as of `as_of`).
+    """The mediator's report for a month (None if no such mediator as of `as_of`); see `monthly_of`."""
+    basis = await month_of(pool, schema, mediator_id, month, as_of)
+    return None if basis is None else await monthly_of(pool, schema, basis, scope)
+
+
+async def monthly_of(pool: asyncpg.Pool, schema: str, month: Month,
+                     scope: frozenset[str] | None = None) -> dict[str, Any]:
+    """The mediator's report for a month.
 
     Its `cooperations_list` is as of `as_of` (the ledger now), whatever the figures are as of.
     Its sections are the municipalities of the registration it was written under and those where
@@ -112,19 +135,15 @@ async def monthly(pool: asyncpg.Pool, schema: str, mediator_id: str, month: str,
     coordinator's municipalities), the figures are those of the mediator's work there only, and
     `figures_limited_to` says so.
     """
-    mediator = await registry.mediator(pool, schema, mediator_id, as_of)
-    if mediator is None:
-        return None
-    period = Period.of_month(month)
-    state = report_state(await report_steps(pool, schema, mediator_id, month, as_of))
-    registered = await _written_under(pool, schema, mediator_id, state, as_of)
+    mediator_id, as_of, state, registered = month.mediator_id, month.as_of, month.state, month.registered
+    period = Period.of_month(month.month)
     figures = await _mediator_figures(pool, schema, mediator_id, period, state.submitted_sequence or as_of, scope,
                                       registered)
     live = (await _mediator_figures(pool, schema, mediator_id, period, as_of, scope, registered)
             if state.submitted else None)
     cooperations = await _month_cooperations(pool, schema, mediator_id, period, as_of, scope)
-    report = monthly_report(mediator_id=mediator_id, mediator_name=mediator.name, month=month, as_of=as_of,
-                            state=state, figures=figures, live=live, cooperations_list=cooperations)
+    report = monthly_report(mediator_id=mediator_id, mediator_name=month.mediator_name, month=month.month,
+                            as_of=as_of, state=state, figures=figures, live=live, cooperations_list=cooperations)
     if scope is not None and not registered <= scope:
         report["figures_limited_to"] = sorted(m["municipality_id"] for m in report["municipalities"])
     return report

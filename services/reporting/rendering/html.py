@@ -118,13 +118,12 @@ def _evaluated_mediator(report: dict[str, Any]) -> str | None:
     return f"{names[0]} ({mediator_id})" if names else mediator_id
 
 
-def _evaluations_place(report: dict[str, Any]) -> str | None:
+def _evaluations_places(report: dict[str, Any]) -> list[str] | None:
     """What the evaluations page's header names: the municipality asked for, those a scoped caller
     sees, or None for every municipality."""
     if report.get("municipality_id"):
-        return report.get("municipality_name") or report["municipality_id"]
-    limited = report.get("figures_limited_to")
-    return None if limited is None else ", ".join(limited) or "—"
+        return [report.get("municipality_name") or report["municipality_id"]]
+    return report.get("figures_limited_to")
 
 
 def render_evaluations(report: dict[str, Any], lang: str) -> str:
@@ -133,6 +132,6 @@ def render_evaluations(report: dict[str, Any], lang: str) -> str:
     charts = [bar_chart(words["questions_short"][t["question"]],
                         [(words["answers"][a], t["answers"][a]) for a in ANSWERS]) for t in report["questions"]]
     return _environment().get_template("evaluations.html.j2").render(
-        lang=lang, w=words, report=report, answers=ANSWERS, charts=charts, place=_evaluations_place(report),
+        lang=lang, w=words, report=report, answers=ANSWERS, charts=charts, place=place_line(_evaluations_places(report), words),
         mediator=_evaluated_mediator(report),
         mediator_names={m["mediator_id"]: m["name"] for m in report["by_mediator"]})

@@ -77,12 +77,15 @@ def _message(kind: str, key: str) -> tuple[str, str, str]:
     return kind, lv, en
 
 
-def _failure(request: Request, status: int, key: str, detail: str, page: Page | None = None) -> Response:
-    """An error: a page for a browser, a problem for anything else."""
+def _failure(request: Request, status: int, key: str, detail: str, page: Page | None = None,
+             typed: str | None = None) -> Response:
+    """An error: a page for a browser, a problem for anything else. Given what was `typed`, the
+    page shows the form again with it (nothing was recorded: the person may try again)."""
     retry = {"Retry-After": "60"} if status == 503 else None
     if "text/html" not in request.headers.get("accept", ""):
         raise ProblemError(status, detail, headers=retry)
-    page_answer = _html(request, status, page=page, message=_message("error", key), show_form=False)
+    page_answer = _html(request, status, page=page, message=_message("error", key), show_form=typed is not None,
+                        text=typed)
     page_answer.headers.update(retry or {})
     return page_answer
 
@@ -151,10 +154,6 @@ async def answer(token: str, request: Request) -> Response:
         lv, en = wording.problem_words(problem.code, problem.detail, dict(problem.context))
         return _html(request, 422, page=outcome.page, message=("error", lv, en), text=text)
     if isinstance(outcome, TryAgain):
-        if "text/html" not in request.headers.get("accept", ""):
-            raise ProblemError(503, outcome.detail, headers={"Retry-After": "60"})
-        page_answer = _html(request, 503, page=outcome.page, message=_message("error", "unavailable"), text=text)
-        page_answer.headers["Retry-After"] = "60"
-        return page_answer
+        return _failure(request, 503, "unavailable", outcome.detail, outcome.page, typed=text or "")
     refusal: Refusal = outcome
     return _failure(request, refusal.status, "unavailable" if refusal.status == 503 else "refused", refusal.detail)

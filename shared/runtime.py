@@ -18,7 +18,7 @@ from nats.js import JetStreamContext
 from shared.auth.tokens import TokenAuthority
 from shared.bus.connect import connect
 from shared.bus.eventlog import EventLog
-from shared.bus.stream import StreamSpec, ensure_stream
+from shared.bus.stream import StreamSpec, wait_for_stream
 from shared.bus.subjects import Subjects
 from shared.config import Settings
 from shared.crypto.keystore import FamilyKeys, check_master_key, sample_wrapped_key
@@ -119,8 +119,8 @@ async def _open_runtime(settings: Settings, service: str) -> Runtime:
     nc = await connect(settings.nats_url, f"tilts-{service}")
     js = nc.jetstream(timeout=10)
     subjects = Subjects(settings.subject_prefix)
-    await ensure_stream(js, StreamSpec(settings.stream_name, settings.subject_prefix,
-                                       settings.stream_replicas, settings.duplicate_window_seconds))
+    await wait_for_stream(js, StreamSpec(settings.stream_name, settings.subject_prefix,
+                                     settings.stream_replicas, settings.duplicate_window_seconds))
     pool = await _wait_for_pool(settings.database_url, f"tilts-{service}", settings.database_timeout_seconds)
     # Never start on a master key that does not open the data (a restore without its key):
     # no new key is made where family keys exist, and a given key must open them.

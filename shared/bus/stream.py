@@ -7,16 +7,23 @@ that protects the record, and everywhere else meet the stream with `declare=Fals
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 
+import nats.errors
 import structlog
 from nats.js import JetStreamContext
 from nats.js import api
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 log = structlog.get_logger(__name__)
 
 MAX_EVENT_BYTES = 1024 * 1024
+
+# What JetStream answers while it cannot answer yet: a cluster still electing its leaders, a new
+# stream's replicas still choosing theirs, a node whose peers are not up.
+NOT_READY = (nats.errors.TimeoutError, nats.errors.NoRespondersError, ServiceUnavailableError)
 
 
 class StreamDrift(RuntimeError):
@@ -81,3 +88,23 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> api.StreamInf
                     replicas=info.config.num_replicas, wanted_replicas=spec.replicas,
                     duplicate_window=info.config.duplicate_window)
     return info
+
+
+async def wait_for_stream(js: JetStreamContext, spec: StreamSpec, *, timeout: float = 120.0,
+                          pause: float = 1.0) -> api.StreamInfo:
+    """`ensure_stream`, asked again while JetStream is not ready, for up to `timeout` seconds.
+
+    Services of one system start together: one creates a replicated stream while another asks
+    about it, and that question can go unanswered until the stream has a leader. A service that
+    gave up then exited at startup; it now waits as it waits for PostgreSQL. A timed-out create is
+    safe to ask again: the second call finds the stream and checks it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await ensure_stream(js, spec)
+        except NOT_READY as error:
+            if time.monotonic() + pause >= deadline:
+                raise
+            log.warning("stream.waiting", stream=spec.name, error=type(error).__name__)
+            await asyncio.sleep(pause)

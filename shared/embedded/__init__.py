@@ -1,6 +1,7 @@
 """Real nats-server and PostgreSQL processes on free loopback ports, for `tilts up` and the tests."""
 
-from .nats_server import JETSTREAM_SYNC_INTERVAL, ClusterPeer, EmbeddedNats, nats_server_binary, start_cluster
+from .nats_server import (JETSTREAM_SYNC_INTERVAL, ClusterPeer, EmbeddedNats, cluster_nodes, nats_server_binary,
+                          start_cluster)
 from .ports import free_port
 from .postgres import SYSTEM_USER, EmbeddedPostgres, postgres_bin_dir
 from .process import set_child_subreaper, wait_until
@@ -11,6 +12,7 @@ __all__ = [
     "ClusterPeer",
     "EmbeddedNats",
     "EmbeddedPostgres",
+    "cluster_nodes",
     "free_port",
     "nats_server_binary",
     "postgres_bin_dir",

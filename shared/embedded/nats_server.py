@@ -147,14 +147,15 @@ class EmbeddedNats(process.ServerProcess):
         """Write the config, start the server and wait until JetStream is enabled."""
         if self.is_running():
             return
-        self._launch()
+        self.launch()
         try:
             self._wait_healthy(time.monotonic() + timeout)
         except BaseException:
             self.stop()
             raise
 
-    def _launch(self) -> None:
+    def launch(self) -> None:
+        """Start the process without waiting for it (a cluster's nodes wait for each other)."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(self.config_text())
         self._proc = process.spawn(
@@ -206,12 +207,10 @@ def _meta_leader_ready(servers: Sequence[EmbeddedNats]) -> bool:
     return len(followers) == len(servers) - 1 and all(r.get("current") for r in followers)
 
 
-def start_cluster(base_dir: Path, size: int = 3, *, cluster_name: str = "tilts",
-                  timeout: float = 30) -> list[EmbeddedNats]:
-    """Start `size` routed JetStream servers under base_dir/n{i}; return once a meta leader is elected."""
-    deadline = time.monotonic() + timeout
+def cluster_nodes(base_dir: Path, size: int = 3, *, cluster_name: str = "tilts") -> list[EmbeddedNats]:
+    """`size` routed JetStream servers under base_dir/n{i}, not started."""
     peers = [ClusterPeer(f"{cluster_name}-n{i}", free_port()) for i in range(size)]
-    servers = [
+    return [
         EmbeddedNats(
             Path(base_dir) / f"n{i}",
             server_name=peer.name,
@@ -221,10 +220,17 @@ def start_cluster(base_dir: Path, size: int = 3, *, cluster_name: str = "tilts",
         )
         for i, peer in enumerate(peers)
     ]
+
+
+def start_cluster(base_dir: Path, size: int = 3, *, cluster_name: str = "tilts",
+                  timeout: float = 30) -> list[EmbeddedNats]:
+    """Start `size` routed JetStream servers under base_dir/n{i}; return once a meta leader is elected."""
+    deadline = time.monotonic() + timeout
+    servers = cluster_nodes(base_dir, size, cluster_name=cluster_name)
     try:
         # Launch all first: a clustered server's JetStream waits for its peers.
         for server in servers:
-            server._launch()
+            server.launch()
         for server in servers:
             server._wait_healthy(deadline)
         process.wait_until(lambda: _meta_leader_ready(servers), max(deadline - time.monotonic(), 0), 0.1,

@@ -525,7 +525,7 @@ async def test_the_deploy_cluster_forms_and_takes_the_event_stream_at_r3(
     try:
         with nats_environment(secrets):
             for node in nodes:  # all first: a clustered server's JetStream waits for its peers
-                node._launch()
+                node.launch()
         deadline = time.monotonic() + 60
         for node in nodes:
             node._wait_healthy(deadline)

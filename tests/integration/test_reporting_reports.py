@@ -79,6 +79,7 @@ async def test_the_demo_seasons_figures_have_the_shape_the_seeds_give(demo: Demo
     assert 33 <= places["riga"]["persons_helped"] <= 49
     assert 10 <= places["valmiera"]["families_supported"] <= 16
     assert places["dobele"]["families_supported"] == 0
+    assert places["jelgava"]["activities"]["participants"] > places["jelgava"]["families_supported"]  # events' reach
     total = report["total"]
     assert total["mediators_active"] == 5
     assert total["families_supported"] == sum(p["families_supported"] for p in places.values())

@@ -100,9 +100,11 @@ class MemoryReadModels:
         persons: dict[str, set] = defaultdict(set)
         for r in kept("person_days"):
             persons[r["municipality_id"]].add((r["family_id"], r["person_id"]))
-        activities: dict[tuple, int] = defaultdict(int)
+        activities: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         for r in kept("activities"):
-            activities[r["municipality_id"], r["kind"], r["domain"]] += 1
+            counts = activities[r["municipality_id"], r["kind"], r["domain"]]
+            counts[0] += 1
+            counts[1] += r["participants"] or 0
         cooperations: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         for r in kept("cooperations"):
             counts = cooperations[r["municipality_id"], r["institution_id"], r["domain"]]
@@ -118,7 +120,7 @@ class MemoryReadModels:
             family_days=list(family_days.items()),
             persons=[(m, len(p)) for m, p in persons.items()],
             mediators=sorted({(r["municipality_id"], r["mediator_id"]) for r in kept("mediator_days")}),
-            activities=[(*k, n) for k, n in activities.items()],
+            activities=[(*k, n, p) for k, (n, p) in activities.items()],
             cooperations=[(*k, n, a, d) for k, (n, a, d) in cooperations.items()],
             outcomes=[(*k, n) for k, n in outcomes.items()])
 

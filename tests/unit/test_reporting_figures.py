@@ -183,9 +183,30 @@ def test_kinds_and_domains_are_counted_and_listed_in_a_stable_order() -> None:
     log.add(*activity("a3", kind="community_event", domain="community", municipality_id=M1), time=_on(7))
     assert _figures(log)["activities"] == {
         "total": 3, "by_kind": {"community_event": 1, "consultation": 1, "interpreting": 1},
-        "by_domain": {"community": 1, "legal": 1, "social": 1}}
+        "by_domain": {"community": 1, "legal": 1, "social": 1}, "participants": 0}
     assert list(_figures(log)) == ["mediators_active", "families_supported", "families_regular",
                                    "families_episodic", "persons_helped", "activities", "cooperations", "outcomes"]
+
+
+def test_participants_are_summed_over_the_activities_that_record_them_per_municipality() -> None:
+    log = world(Log())
+    log.add(*activity("s1", kind="information_session", domain="employment", municipality_id=M1,
+                      participants=18), time=_on(6))
+    log.add(*activity("s2", kind="community_event", domain="community", municipality_id=M1, participants=32),
+            time=_on(20))
+    log.add(*activity("v1", family_id=FAM), time=_on(7))  # no count recorded: adds nothing
+    log.add(*activity("s3", kind="information_session", domain="social", municipality_id=M2, participants=7),
+            time=_on(8), municipality=M2, actor=MED2)
+    log.add(*activity("late", kind="community_event", domain="community", municipality_id=M1, participants=40),
+            time="2020-02-01T10:00:00+02:00")
+    models = MemoryReadModels()
+    models.apply(log.events)
+    rows = models.figure_rows(JANUARY.first_day, JANUARY.last_day, log.sequence)
+    report = by_municipality(rows, [Place(M1, "Jelgava"), Place(M2, "Balvi")], NAMES)
+    assert [m["activities"]["participants"] for m in report["municipalities"]] == [50, 7]
+    assert report["total"]["activities"]["participants"] == 57 and report["total"]["activities"]["total"] == 4
+    earlier = log.sequence - 2  # before the Balvi session and the February event
+    assert _figures(log, as_of=earlier)["activities"]["participants"] == 50
 
 
 def test_work_outside_the_period_is_not_counted() -> None:

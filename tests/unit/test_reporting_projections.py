@@ -198,7 +198,7 @@ def test_monthly_tallies_count_work_in_the_riga_month_it_happened() -> None:
     april = date(2020, 4, 1)
     assert tallies == [
         Add("month_activities", {"municipality_id": M1, "month": april, "kind": "interpreting", "domain": "legal"},
-            {"n": 1}),
+            {"n": 1, "participants": 0}),
         Insert("month_mediators", {"municipality_id": M1, "month": april, "mediator_id": MED}),
         Mark("month_families", {"municipality_id": M1, "month": april, "family_id": FAM}, {"days": 1}),
         Mark("year_persons", {"municipality_id": M1, "family_id": FAM, "person_id": "p1", "year": 2020},

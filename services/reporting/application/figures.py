@@ -22,7 +22,7 @@ class FigureRows:
     family_days: Sequence[tuple[str, Sequence[int]]] = ()     # municipality, distinct days of each family
     persons: Sequence[tuple[str, int]] = ()                   # municipality, distinct (family, person)
     mediators: Sequence[tuple[str, str]] = ()                 # municipality, mediator
-    activities: Sequence[tuple[str, str, str, int]] = ()      # municipality, kind, domain, count
+    activities: Sequence[tuple[str, str, str, int, int]] = ()  # municipality, kind, domain, count, participants
     # municipality, institution, domain, count, acknowledged, disputed
     cooperations: Sequence[tuple[str, str, str, int, int, int]] = ()
     outcomes: Sequence[tuple[str, str, int]] = ()             # municipality, kind, count
@@ -68,6 +68,7 @@ class _Tally:
     mediators: set[str] = field(default_factory=set)
     activity_kinds: Counter = field(default_factory=Counter)
     activity_domains: Counter = field(default_factory=Counter)
+    participants: int = 0
     cooperation_domains: Counter = field(default_factory=Counter)
     institutions: Counter = field(default_factory=Counter)
     acknowledged: Counter = field(default_factory=Counter)
@@ -81,9 +82,10 @@ def _tally(rows: FigureRows) -> _Tally:
         tally.families += days
     tally.persons = sum(n for _, n in rows.persons)
     tally.mediators = {mediator for _, mediator in rows.mediators}
-    for _, kind, domain, n in rows.activities:
+    for _, kind, domain, n, participants in rows.activities:
         tally.activity_kinds[kind] += n
         tally.activity_domains[domain] += n
+        tally.participants += participants
     for _, institution_id, domain, n, acknowledged, disputed in rows.cooperations:
         tally.cooperation_domains[domain] += n
         tally.institutions[institution_id] += n
@@ -115,7 +117,7 @@ def figures(rows: FigureRows, names: Mapping[str, str], municipality_id: str | N
         "families_episodic": len(t.families) - regular,
         "persons_helped": t.persons,
         "activities": {"total": sum(t.activity_kinds.values()), "by_kind": _counts(t.activity_kinds),
-                       "by_domain": _counts(t.activity_domains)},
+                       "by_domain": _counts(t.activity_domains), "participants": t.participants},
         "cooperations": {"total": sum(t.institutions.values()), "acknowledged": sum(t.acknowledged.values()),
                          "disputed": sum(t.disputed.values()), "by_domain": _counts(t.cooperation_domains),
                          "by_institution": [{"institution_id": i, "name": names.get(i, i), "count": t.institutions[i],

@@ -72,7 +72,7 @@ ACCESS = obj({"id": INTEGER, "at": TIME, "actor": STRING, "role": STRING, "famil
 FIGURES: dict[str, Schema] = {
     "mediators_active": INTEGER, "families_supported": INTEGER, "families_regular": INTEGER,
     "families_episodic": INTEGER, "persons_helped": INTEGER,
-    "activities": obj({"total": INTEGER, "by_kind": COUNTS, "by_domain": COUNTS}),
+    "activities": obj({"total": INTEGER, "by_kind": COUNTS, "by_domain": COUNTS, "participants": INTEGER}),
     "cooperations": obj({"total": INTEGER, "acknowledged": INTEGER, "disputed": INTEGER, "by_domain": COUNTS,
                          "by_institution": {"type": "array", "items": obj({
                              "institution_id": STRING, "name": STRING, "count": INTEGER, "acknowledged": INTEGER,

@@ -342,6 +342,15 @@ MIGRATIONS = [
               FROM {schema}.cooperations WHERE answer = 'disputed' GROUP BY 1, 2, 3, 4) d
         WHERE (m.municipality_id, m.month, m.institution_id, m.domain)
             = (d.municipality_id, d.month, d.institution_id, d.domain)"""),
+    # The participants activities record (an information session's audience, say) are summed
+    # beside the count of activities.
+    Migration(12, "participants in the monthly activity tallies", """
+        ALTER TABLE {schema}.month_activities ADD COLUMN participants integer NOT NULL DEFAULT 0;
+        UPDATE {schema}.month_activities m SET participants = a.n
+        FROM (SELECT municipality_id, date_trunc('month', local_date)::date AS month, kind, domain,
+                     sum(participants)::int AS n
+              FROM {schema}.activities WHERE participants IS NOT NULL GROUP BY 1, 2, 3, 4) a
+        WHERE (m.municipality_id, m.month, m.kind, m.domain) = (a.municipality_id, a.month, a.kind, a.domain)"""),
 ]
 """Applied at start to the live schema, and to a fresh schema by a rebuild."""
 

@@ -1,7 +1,7 @@
 """Monthly tallies that make summaries over long periods fast.
 
 Per municipality and calendar month (of the Riga day the work happened): activities by kind and
-domain, cooperations by institution and domain with how many were acknowledged, outcomes by kind,
+domain (with the participants they recorded), cooperations by institution and domain with how many were acknowledged, outcomes by kind,
 which mediators worked, the days each family was reached (a bit per day of the month) and the
 months each person was named (a bit per month of the year). They hold the state as of the
 projection's position, so they serve the live summary, read in the same snapshot as that
@@ -48,7 +48,8 @@ def reached(fact: Fact, known: Known) -> list[Change]:
 
 def activity_counted(fact: Fact, known: Known) -> list[Change]:
     data: ActivityRecorded = fact.data  # type: ignore[assignment]
-    return [Add("month_activities", {**_place(fact), "kind": str(data.kind), "domain": str(data.domain)}, {"n": 1}),
+    return [Add("month_activities", {**_place(fact), "kind": str(data.kind), "domain": str(data.domain)},
+                {"n": 1, "participants": data.participants or 0}),
             *reached(fact, known)]
 
 

@@ -48,7 +48,7 @@ _PERSONS = """SELECT municipality_id, count(*)::int AS persons FROM (
                   SELECT DISTINCT municipality_id, family_id, person_id FROM {s}.person_days WHERE {where}) p
               GROUP BY 1"""
 _MEDIATORS = "SELECT DISTINCT municipality_id, mediator_id FROM {s}.mediator_days WHERE {where}"
-_ACTIVITIES = """SELECT municipality_id, kind, domain, count(*)::int AS n
+_ACTIVITIES = """SELECT municipality_id, kind, domain, count(*)::int AS n, coalesce(sum(participants), 0)::int
                  FROM {s}.activities WHERE {where} GROUP BY 1, 2, 3"""
 _COOPERATIONS = """SELECT municipality_id, institution_id, domain, count(*)::int AS n,
                           (count(*) FILTER (WHERE answer = 'acknowledged' AND answer_sequence <= $3))::int,

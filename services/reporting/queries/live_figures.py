@@ -84,8 +84,10 @@ def _mediators(span: _Span, p: Params) -> str | None:
 
 def _activities(span: _Span, p: Params) -> str | None:
     return _union(
-        span.tallies(p, "municipality_id, kind, domain, sum(n)::int", "month_activities", "GROUP BY 1, 2, 3"),
-        span.facts(p, "municipality_id, kind, domain, count(*)::int", "activities", "GROUP BY 1, 2, 3"))
+        span.tallies(p, "municipality_id, kind, domain, sum(n)::int, sum(participants)::int", "month_activities",
+                     "GROUP BY 1, 2, 3"),
+        span.facts(p, "municipality_id, kind, domain, count(*)::int, coalesce(sum(participants), 0)::int",
+                   "activities", "GROUP BY 1, 2, 3"))
 
 
 def _cooperations(span: _Span, p: Params) -> str | None:

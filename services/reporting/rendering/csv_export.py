@@ -27,7 +27,8 @@ FIGURE_COLUMNS = (
     *(f"activities_domain_{d.value}" for d in Domain),
     "cooperations_total", "cooperations_acknowledged", *(f"cooperations_domain_{d.value}" for d in Domain),
     "outcomes_total", *(f"outcomes_kind_{k.value}" for k in OutcomeKind),
-    "cooperations_disputed",  # added later: last, so the columns before it keep their places
+    # added later: last, so the columns before them keep their places
+    "cooperations_disputed", "activities_participants",
 )
 SUMMARY_COLUMNS = ("from", "to", "as_of_sequence", "municipality_id", "name", *FIGURE_COLUMNS)
 MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "as_of_sequence",
@@ -57,6 +58,7 @@ def figure_cells(figures: dict[str, Any]) -> dict[str, int]:
     cells["outcomes_total"] = outcomes["total"]
     cells |= {f"outcomes_kind_{k.value}": outcomes["by_kind"].get(k.value, 0) for k in OutcomeKind}
     cells["cooperations_disputed"] = cooperations["disputed"]
+    cells["activities_participants"] = activities["participants"]
     return cells
 
 

@@ -85,6 +85,9 @@ async def test_the_demo_seasons_figures_have_the_shape_the_seeds_give(demo: Demo
     assert total["families_supported"] == sum(p["families_supported"] for p in places.values())
     assert total["families_regular"] + total["families_episodic"] == total["families_supported"]
     assert 0 < total["cooperations"]["acknowledged"] < total["cooperations"]["total"]
+    referrals = total["referrals"]
+    assert referrals["total"] == sum(i["count"] for i in referrals["by_institution"]) > 0
+    assert referrals["total"] >= referrals["accepted"] >= referrals["completed"] > 0
 
 
 async def test_the_summary_equals_the_pure_model_fed_the_same_stored_events(demo: Demo) -> None:

@@ -116,11 +116,18 @@ class MemoryReadModels:
         outcomes: dict[tuple, int] = defaultdict(int)
         for r in kept("outcomes"):
             outcomes[r["municipality_id"], r["kind"]] += 1
+        referrals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for r in kept("referrals"):
+            counts = referrals[r["municipality_id"], r["institution_id"]]
+            counts[0] += 1
+            for n, step in enumerate(("accepted", "completed", "declined"), start=1):
+                counts[n] += r.get(f"{step}_sequence") is not None and r[f"{step}_sequence"] <= as_of
         return FigureRows(
             family_days=list(family_days.items()),
             persons=[(m, len(p)) for m, p in persons.items()],
             mediators=sorted({(r["municipality_id"], r["mediator_id"]) for r in kept("mediator_days")}),
             activities=[(*k, n, p) for k, (n, p) in activities.items()],
             cooperations=[(*k, n, a, d) for k, (n, a, d) in cooperations.items()],
-            outcomes=[(*k, n) for k, n in outcomes.items()])
+            outcomes=[(*k, n) for k, n in outcomes.items()],
+            referrals=[(*k, *counts) for k, counts in referrals.items()])
 

@@ -185,7 +185,8 @@ def test_kinds_and_domains_are_counted_and_listed_in_a_stable_order() -> None:
         "total": 3, "by_kind": {"community_event": 1, "consultation": 1, "interpreting": 1},
         "by_domain": {"community": 1, "legal": 1, "social": 1}, "participants": 0}
     assert list(_figures(log)) == ["mediators_active", "families_supported", "families_regular",
-                                   "families_episodic", "persons_helped", "activities", "cooperations", "outcomes"]
+                                   "families_episodic", "persons_helped", "activities", "cooperations", "outcomes",
+                                   "referrals"]
 
 
 def test_participants_are_summed_over_the_activities_that_record_them_per_municipality() -> None:
@@ -207,6 +208,36 @@ def test_participants_are_summed_over_the_activities_that_record_them_per_munici
     assert report["total"]["activities"]["participants"] == 57 and report["total"]["activities"]["total"] == 4
     earlier = log.sequence - 2  # before the Balvi session and the February event
     assert _figures(log, as_of=earlier)["activities"]["participants"] == 50
+
+
+def test_referrals_count_the_steps_the_institutions_had_taken_by_the_reports_sequence() -> None:
+    log = world(Log())
+    log.add(*case_opened("case-1"), time=_on(2))
+    for n, day in enumerate((6, 7, 8, 9)):
+        log.add("tilts.referral.made", {"referral_id": f"r{n}", "case_id": "case-1", "institution_id": SCHOOL,
+                                        "service": "pagarinātās dienas grupa"}, time=_on(day))
+    log.add("tilts.referral.made", {"referral_id": "rs", "case_id": "case-1", "institution_id": SOCIAL,
+                                    "service": "trūcīgas mājsaimniecības statuss"}, time=_on(10))
+    made = log.sequence
+
+    def answer(step: str, referral_id: str) -> None:
+        log.add(f"tilts.referral.{step}", {"referral_id": referral_id}, actor="school-api", role="institution",
+                time=_on(20))
+
+    answer("accepted", "r0")
+    answer("accepted", "r1")
+    answer("completed", "r0")
+    answer("declined", "r2")
+    assert _figures(log)["referrals"] == {
+        "total": 5, "accepted": 2, "completed": 1, "declined": 1,
+        "by_institution": [
+            {"institution_id": SCHOOL, "name": NAMES[SCHOOL], "count": 4, "accepted": 2, "completed": 1, "declined": 1},
+            {"institution_id": SOCIAL, "name": NAMES[SOCIAL], "count": 1, "accepted": 0, "completed": 0,
+             "declined": 0}]}
+    then = _figures(log, as_of=made + 1)["referrals"]
+    assert (then["total"], then["accepted"], then["completed"], then["declined"]) == (5, 1, 0, 0)
+    assert _figures(log, Period.of_month("2020-02"))["referrals"] == {
+        "total": 0, "accepted": 0, "completed": 0, "declined": 0, "by_institution": []}
 
 
 def test_work_outside_the_period_is_not_counted() -> None:

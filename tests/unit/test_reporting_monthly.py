@@ -16,7 +16,8 @@ def _step(sequence: int, action: str, **extra: object) -> ReportStep:
 
 
 def _figures(activities: int) -> dict:
-    total = {"mediators_active": 1, "families_supported": 2, "activities": {"total": activities}}
+    total = {"mediators_active": 1, "families_supported": 2, "activities": {"total": activities},
+             "referrals": {"total": 1}}
     return {"municipalities": [{"municipality_id": "jelgava", "name": "Jelgava", **total}], "total": total}
 
 

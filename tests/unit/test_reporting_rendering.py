@@ -18,7 +18,8 @@ ROWS = FigureRows(
     mediators=[("jelgava", "med-1"), ("balvi", "med-2")],
     activities=[("jelgava", "home_visit", "education", 4, 0), ("balvi", "information_session", "legal", 2, 25)],
     cooperations=[("jelgava", "inst-1", "education", 3, 1, 1)],
-    outcomes=[("balvi", "school_enrolled", 1)])
+    outcomes=[("balvi", "school_enrolled", 1)],
+    referrals=[("jelgava", "inst-1", 3, 2, 1, 1)])
 NAMES = {"inst-1": "<script>alert('x')</script> skola"}
 PLACES = [Place("balvi", "Balvi"), Place("jelgava", "=cmd|' /C calc'!A0")]
 
@@ -46,7 +47,10 @@ def test_the_summary_csv_has_a_row_per_municipality_and_a_total_under_fixed_colu
     assert total["activities_kind_home_visit"] == "4" and total["activities_kind_consultation"] == "0"
     assert total["cooperations_acknowledged"] == "1" and total["outcomes_kind_school_enrolled"] == "1"
     assert total["cooperations_disputed"] == "1" and total["activities_participants"] == "25"
-    assert SUMMARY_COLUMNS[-2:] == ("cooperations_disputed", "activities_participants")
+    assert (total["referrals_total"], total["referrals_accepted"], total["referrals_completed"],
+            total["referrals_declined"]) == ("3", "2", "1", "1")
+    assert SUMMARY_COLUMNS[-6:] == ("cooperations_disputed", "activities_participants", "referrals_total",
+                                    "referrals_accepted", "referrals_completed", "referrals_declined")
 
 
 def test_a_name_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() -> None:
@@ -86,6 +90,8 @@ def test_the_printable_summary_is_latvian_by_default_with_inline_charts_and_noth
     assert '<html lang="lv">' in page and "Romu mediatoru darba pārskats" in page
     assert "Atbalstītās romu ģimenes" in page and "visas pašvaldības" in page and "mājas apmeklējums" in page
     assert "iestāde apstrīdējusi" in page
+    assert re.search(r"Nosūtījumi uz iestādēm</td><td>0</td><td>3</td><td>3</td></tr>", page), page
+    assert re.search(r"pakalpojums sniegts</td><td>0</td><td>1</td><td>1</td></tr>", page), page
     assert re.search(r"dalībnieki kopā \(visās aktivitātēs\)</td>(<td>\d+</td>)*<td>25</td></tr>", page), page
     assert page.count("<svg") >= 3
     assert "<script" not in page.lower().replace("&lt;script", "")

@@ -26,10 +26,12 @@ class FigureRows:
     # municipality, institution, domain, count, acknowledged, disputed
     cooperations: Sequence[tuple[str, str, str, int, int, int]] = ()
     outcomes: Sequence[tuple[str, str, int]] = ()             # municipality, kind, count
+    # municipality, institution, count, accepted, completed, declined (each: reached that step by as_of)
+    referrals: Sequence[tuple[str, str, int, int, int, int]] = ()
 
     def institutions(self) -> set[str]:
-        """Institutions named by the cooperations counted."""
-        return {row[1] for row in self.cooperations}
+        """Institutions named by the cooperations and referrals counted."""
+        return {row[1] for row in (*self.cooperations, *self.referrals)}
 
     def of(self, municipality_id: str) -> FigureRows:
         """Only the rows of one municipality."""
@@ -46,11 +48,12 @@ class FigureRows:
     def municipalities(self) -> set[str]:
         """Municipalities with anything counted."""
         rows: Iterable[tuple] = (*self.family_days, *self.persons, *self.mediators, *self.activities,
-                                 *self.cooperations, *self.outcomes)
+                                 *self.cooperations, *self.outcomes, *self.referrals)
         return {row[0] for row in rows}
 
 
-_FIELDS = ("family_days", "persons", "mediators", "activities", "cooperations", "outcomes")
+_FIELDS = ("family_days", "persons", "mediators", "activities", "cooperations", "outcomes", "referrals")
+REFERRAL_STEPS = ("accepted", "completed", "declined")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class _Tally:
     acknowledged: Counter = field(default_factory=Counter)
     disputed: Counter = field(default_factory=Counter)
     outcome_kinds: Counter = field(default_factory=Counter)
+    referrals: Counter = field(default_factory=Counter)  # by institution
+    referral_steps: dict[str, Counter] = field(default_factory=lambda: {step: Counter() for step in REFERRAL_STEPS})
 
 
 def _tally(rows: FigureRows) -> _Tally:
@@ -93,6 +98,10 @@ def _tally(rows: FigureRows) -> _Tally:
         tally.disputed[institution_id] += disputed
     for _, kind, n in rows.outcomes:
         tally.outcome_kinds[kind] += n
+    for _, institution_id, n, *steps in rows.referrals:
+        tally.referrals[institution_id] += n
+        for step, reached in zip(REFERRAL_STEPS, steps, strict=True):
+            tally.referral_steps[step][institution_id] += reached
     return tally
 
 
@@ -101,7 +110,8 @@ def _counts(counter: Counter) -> dict[str, int]:
 
 
 def figures(rows: FigureRows, names: Mapping[str, str], municipality_id: str | None = None) -> dict[str, Any]:
-    """The contract's figures for one municipality, or (None) for all rows together.
+    """The contract's figures for one municipality, or (None) for all rows together, with the
+    additions: `cooperations.disputed`, `activities.participants` and `referrals`.
 
     `names` gives institution names for `by_institution`.
     """
@@ -124,6 +134,11 @@ def figures(rows: FigureRows, names: Mapping[str, str], municipality_id: str | N
                                              "acknowledged": t.acknowledged[i], "disputed": t.disputed[i]}
                                             for i in by_institution]},
         "outcomes": {"total": sum(t.outcome_kinds.values()), "by_kind": _counts(t.outcome_kinds)},
+        "referrals": {"total": sum(t.referrals.values()),
+                      **{step: sum(t.referral_steps[step].values()) for step in REFERRAL_STEPS},
+                      "by_institution": [{"institution_id": i, "name": names.get(i, i), "count": t.referrals[i],
+                                          **{step: t.referral_steps[step][i] for step in REFERRAL_STEPS}}
+                                         for i in sorted(t.referrals, key=lambda i: (-t.referrals[i], i))]},
     }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from .periods import Period, riga_text
 
 FIGURE_KEYS = ("mediators_active", "families_supported", "families_regular", "families_episodic", "persons_helped",
-               "activities", "cooperations", "outcomes")
+               "activities", "cooperations", "outcomes", "referrals")
 
 
 @dataclass(frozen=True)

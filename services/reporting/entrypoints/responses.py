@@ -78,6 +78,12 @@ FIGURES: dict[str, Schema] = {
                              "institution_id": STRING, "name": STRING, "count": INTEGER, "acknowledged": INTEGER,
                              "disputed": INTEGER})}}),
     "outcomes": obj({"total": INTEGER, "by_kind": COUNTS}),
+    "referrals": obj({"total": INTEGER, "accepted": INTEGER, "completed": INTEGER, "declined": INTEGER,
+                      "by_institution": {"type": "array", "items": obj({
+                          "institution_id": STRING, "name": STRING, "count": INTEGER, "accepted": INTEGER,
+                          "completed": INTEGER, "declined": INTEGER})}},
+                     description="Referrals made in the period, and how many the institutions had accepted, "
+                                 "completed and declined by as_of_sequence"),
 }
 MUNICIPALITY_FIGURES = obj({"municipality_id": STRING, "name": nullable(STRING), **FIGURES})
 LIMITED = {"figures_limited_to": {**strings(), "description": "Present when the figures (and the total) cover only "

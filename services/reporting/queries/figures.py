@@ -12,7 +12,7 @@ from datetime import date
 
 import asyncpg
 
-from services.reporting.application.figures import FigureRows
+from services.reporting.application.figures import REFERRAL_STEPS, FigureRows
 
 from .sql import Params, qualified
 
@@ -58,6 +58,15 @@ _COOPERATIONS = """SELECT municipality_id, institution_id, domain, count(*)::int
 _OUTCOMES = "SELECT municipality_id, kind, count(*)::int AS n FROM {s}.outcomes WHERE {where} GROUP BY 1, 2"
 
 
+def referral_steps(as_of: str) -> str:
+    """How many referrals the institutions had accepted, completed and declined by `as_of` (a parameter)."""
+    return ", ".join(f"(count(*) FILTER (WHERE {step}_sequence <= {as_of}))::int" for step in REFERRAL_STEPS)
+
+
+_REFERRALS = ("SELECT municipality_id, institution_id, count(*)::int, " + referral_steps("$3")
+              + " FROM {s}.referrals WHERE {where} GROUP BY 1, 2")
+
+
 async def _rows(pool: asyncpg.Pool, schema: str, template: str, which: FigureFilter) -> list[tuple]:
     where, params = which.where()
     records = await pool.fetch(qualified(template, schema).replace("{where}", where), *params)
@@ -67,5 +76,6 @@ async def _rows(pool: asyncpg.Pool, schema: str, template: str, which: FigureFil
 async def figure_rows(pool: asyncpg.Pool, schema: str, which: FigureFilter) -> FigureRows:
     """Every count a report needs, queried side by side on separate connections."""
     results = await asyncio.gather(*(_rows(pool, schema, template, which) for template in
-                                     (_FAMILY_DAYS, _PERSONS, _MEDIATORS, _ACTIVITIES, _COOPERATIONS, _OUTCOMES)))
+                                     (_FAMILY_DAYS, _PERSONS, _MEDIATORS, _ACTIVITIES, _COOPERATIONS, _OUTCOMES,
+                                      _REFERRALS)))
     return FigureRows(*results)

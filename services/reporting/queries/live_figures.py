@@ -17,6 +17,7 @@ import asyncpg
 from services.reporting.application.figures import FigureRows
 from services.reporting.application.periods import Period
 
+from .figures import referral_steps
 from .sql import Params, qualified
 
 
@@ -24,6 +25,7 @@ from .sql import Params, qualified
 class _Span:
     """Whole months, the stretches of days around them, and the scope, of one live summary."""
 
+    period: Period
     months: list[date]
     edges: list[Period]
     as_of: int
@@ -104,15 +106,23 @@ def _outcomes(span: _Span, p: Params) -> str | None:
                   span.facts(p, "municipality_id, kind, count(*)::int", "outcomes", "GROUP BY 1, 2"))
 
 
+def _referrals(span: _Span, p: Params) -> str:
+    # Referrals are few beside the other work, and each one's steps can come months later: counted
+    # from their rows over the whole period rather than kept in monthly tallies.
+    first, last, as_of = p.add(span.period.first_day), p.add(span.period.last_day), p.add(span.as_of)
+    return (f"SELECT municipality_id, institution_id, count(*)::int, {referral_steps(as_of)} FROM {{s}}.referrals"
+            f" WHERE local_date BETWEEN {first} AND {last} AND sequence <= {as_of}{span.scope(p)} GROUP BY 1, 2")
+
+
 FIGURES = {"family_days": _families, "persons": _persons, "mediators": _mediators, "activities": _activities,
-           "cooperations": _cooperations, "outcomes": _outcomes}
+           "cooperations": _cooperations, "outcomes": _outcomes, "referrals": _referrals}
 
 
 async def live_figure_rows(connection: asyncpg.Connection, schema: str, period: Period, as_of: int,
                            within: frozenset[str] | None) -> FigureRows:
     """Every count a summary needs, read on one connection (inside the caller's snapshot)."""
     months, edges = period.whole_months()
-    span = _Span(months, edges, as_of, within)
+    span = _Span(period, months, edges, as_of, within)
     results: dict[str, list[tuple]] = {}
     for name, figure in FIGURES.items():
         p = Params()

@@ -29,6 +29,7 @@ FIGURE_COLUMNS = (
     "outcomes_total", *(f"outcomes_kind_{k.value}" for k in OutcomeKind),
     # added later: last, so the columns before them keep their places
     "cooperations_disputed", "activities_participants",
+    "referrals_total", "referrals_accepted", "referrals_completed", "referrals_declined",
 )
 SUMMARY_COLUMNS = ("from", "to", "as_of_sequence", "municipality_id", "name", *FIGURE_COLUMNS)
 MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "as_of_sequence",
@@ -59,6 +60,7 @@ def figure_cells(figures: dict[str, Any]) -> dict[str, int]:
     cells |= {f"outcomes_kind_{k.value}": outcomes["by_kind"].get(k.value, 0) for k in OutcomeKind}
     cells["cooperations_disputed"] = cooperations["disputed"]
     cells["activities_participants"] = activities["participants"]
+    cells |= {f"referrals_{key}": figures["referrals"][key] for key in ("total", "accepted", "completed", "declined")}
     return cells
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.reporting.application.evaluations import ANSWERS
-from services.reporting.application.monthly import acknowledged_since_submission
+from services.reporting.application.monthly import FIGURE_KEYS, acknowledged_since_submission
 
 from .charts import Chart, bar_chart
 from .labels import WORDS
@@ -60,8 +60,7 @@ def charts(figures: dict[str, Any], words: dict[str, Any]) -> list[Chart]:
 
 def _columns(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The table's columns: each municipality, then the total."""
-    figures = (*KEY_FIGURES, "activities", "cooperations", "outcomes")
-    total = report.get("total") or {k: v for k, v in report.items() if k in figures}
+    total = report.get("total") or {k: v for k, v in report.items() if k in FIGURE_KEYS}
     return [*report["municipalities"], {"municipality_id": None, "name": None, **total}]
 
 

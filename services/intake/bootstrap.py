@@ -20,7 +20,7 @@ from shared.http.private import NoStore
 from shared.http.problems import install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.notary.notary import Notary, notary_for
-from shared.runtime import open_runtime
+from shared.runtime import open_runtime, until_told_to_stop
 from services.intake import metrics
 from services.intake.adapters.aggregates import AggregateStore
 from services.intake.adapters.event_index import MIGRATIONS, SCHEMA, EventIndex, EventIndexProjection
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await indexer.prepare()
         notary = notary_for(runtime) if settings.notary_enabled else None
         if notary is not None:
-            await notary.prepare()
+            await until_told_to_stop(notary.prepare())  # a cluster may still be choosing its leader
         indexer.start()
         known.start()
         shredding = asyncio.create_task(runtime.keys.keep_shredding(), name="key-shredding")

@@ -19,7 +19,7 @@ from nats.js.errors import APIError, NotFoundError
 
 from shared.audit.reader import read_log
 from shared.bus.eventlog import UNAVAILABLE, WRONG_LAST_SEQUENCE_CODES, LogUnavailable
-from shared.bus.stream import StreamSpec, ensure_stream
+from shared.bus.stream import StreamSpec, wait_for_stream
 
 from .checkpoints import Checkpoint, Recorded
 
@@ -74,7 +74,7 @@ class CheckpointStore:
 
     async def ensure(self) -> None:
         """Create the checkpoint stream if missing; refuse one whose protections were weakened."""
-        await ensure_stream(self.js, self._spec)
+        await wait_for_stream(self.js, self._spec)
 
     async def count(self) -> int:
         """How many checkpoints there are (0 when the stream does not exist)."""

@@ -1,8 +1,8 @@
 """Monthly tallies that make summaries over long periods fast.
 
 Per municipality and calendar month (of the Riga day the work happened): activities by kind and
-domain (with the participants they recorded), cooperations by institution and domain with how many were acknowledged, outcomes by kind,
-which mediators worked, the days each family was reached (a bit per day of the month) and the
+domain (with the participants they recorded), cooperations by institution and domain with how many
+were acknowledged or disputed, outcomes by kind, which mediators worked, the days each family was reached (a bit per day of the month) and the
 months each person was named (a bit per month of the year). They hold the state as of the
 projection's position, so they serve the live summary, read in the same snapshot as that
 position; reports as of an earlier sequence are counted from the facts instead.

@@ -1,4 +1,5 @@
-"""The live summary's counts: monthly tallies for whole months, facts for the days at either end.
+"""The live summary's counts: monthly tallies for whole months, facts for the days at either end
+(and for referrals, which have no tallies, over the whole period).
 
 Run inside one REPEATABLE READ snapshot together with reading the projection's position: the
 runner commits facts, tallies and position in one transaction, so what the snapshot sees is

@@ -20,6 +20,7 @@ from typing import Any
 
 from shared.events.fields import ActivityKind, Domain, OutcomeKind
 from services.reporting.application.evaluations import QUESTIONS, TEXTS
+from services.reporting.application.figures import REFERRAL_STEPS
 
 FIGURE_COLUMNS = (
     "mediators_active", "families_supported", "families_regular", "families_episodic", "persons_helped",
@@ -29,7 +30,7 @@ FIGURE_COLUMNS = (
     "outcomes_total", *(f"outcomes_kind_{k.value}" for k in OutcomeKind),
     # added later: last, so the columns before them keep their places
     "cooperations_disputed", "activities_participants",
-    "referrals_total", "referrals_accepted", "referrals_completed", "referrals_declined",
+    "referrals_total", *(f"referrals_{step}" for step in REFERRAL_STEPS),
 )
 SUMMARY_COLUMNS = ("from", "to", "as_of_sequence", "municipality_id", "name", *FIGURE_COLUMNS)
 MONTHLY_COLUMNS = ("mediator_id", "month", "status", "figures_as_of_sequence", "as_of_sequence",
@@ -60,7 +61,7 @@ def figure_cells(figures: dict[str, Any]) -> dict[str, int]:
     cells |= {f"outcomes_kind_{k.value}": outcomes["by_kind"].get(k.value, 0) for k in OutcomeKind}
     cells["cooperations_disputed"] = cooperations["disputed"]
     cells["activities_participants"] = activities["participants"]
-    cells |= {f"referrals_{key}": figures["referrals"][key] for key in ("total", "accepted", "completed", "declined")}
+    cells |= {f"referrals_{key}": figures["referrals"][key] for key in ("total", *REFERRAL_STEPS)}
     return cells
 
 

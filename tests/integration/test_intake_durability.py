@@ -182,6 +182,31 @@ async def test_a_shredding_an_older_transaction_held_up_is_finished_once_it_ends
     assert await runtime.keys.shred_if_due() is None  # nothing left due
 
 
+async def test_a_transaction_with_an_id_but_no_snapshot_also_holds_the_shredding_up(
+        intake: Harness, world: World, postgres_server: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A read-committed transaction between two statements (a projection's batch, say) has no
+    # snapshot, but its transaction id still keeps the old row version alive through the rewrite:
+    # it was copied into the new table file, and a later write put it into the WAL again (CI).
+    monkeypatch.setattr(keystore, "SNAPSHOT_WAIT_SECONDS", 0.3)
+    family_id = await world.family("between", surname="Starplaika")
+    runtime = intake.app.state.runtime
+    wrapped = await runtime.pool.fetchval("SELECT wrapped_key FROM tilts_keys.family_keys WHERE family_id = $1",
+                                          family_id)
+    async with runtime.pool.acquire() as writer:
+        batch = writer.transaction()
+        await batch.start()
+        await writer.fetchval("SELECT txid_current()")  # takes a transaction id
+        await writer.execute("SELECT 1")  # ...and after a second statement holds no snapshot
+        assert await runtime.pool.fetchval("SELECT backend_xmin IS NULL AND backend_xid IS NOT NULL"
+                                           " FROM pg_stat_activity WHERE pid = $1", writer.get_server_pid())
+        await must_post(intake, event("tilts.family.erased", {"family_id": family_id, "reason": "pieprasījums"}),
+                        world.admin)
+        assert await runtime.keys.is_destroyed(family_id)
+        await batch.rollback()
+    assert await runtime.keys.shred_if_due() is True
+    assert _files_holding(postgres_server.data_dir, wrapped) == []
+
+
 async def test_a_key_the_intake_could_not_destroy_is_destroyed_and_shredded_by_its_event_index(
         intake: Harness, world: World, postgres_server: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
     family_id = await world.family("deferred", surname="Atliktā")

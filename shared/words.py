@@ -18,6 +18,11 @@ CHANNELS: dict[str, tuple[str, str]] = {
 COOPERATION_ANSWERS: dict[str, tuple[str, str]] = {
     "acknowledged": ("apstiprināta", "acknowledged"), "disputed": ("apstrīdēta", "disputed"),
 }
+# How far a referral has gone (the word agrees with "nosūtījums", masculine).
+REFERRAL_STATUSES: dict[str, tuple[str, str]] = {
+    "made": ("nosūtīts, vēl nav atbildes", "made, no answer yet"), "accepted": ("iestāde pieņēmusi", "accepted"),
+    "completed": ("pakalpojums sniegts", "service provided"), "declined": ("iestāde atteikusi", "declined"),
+}
 
 
 def in_language(table: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:

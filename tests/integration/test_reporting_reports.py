@@ -123,6 +123,21 @@ async def test_a_monthly_report_of_the_demo_is_approved_and_matches_what_the_med
     assert report["live"]["cooperations"]["acknowledged"] > report["cooperations"]["acknowledged"]
 
 
+async def test_a_monthly_report_lists_the_months_referrals_as_the_referral_list_has_them(demo: Demo) -> None:
+    listed = []
+    for month in ("2019-10", "2019-11", "2019-12", "2020-01", "2020-02", "2020-03"):
+        report = await read_json(demo.reporting, "/v1/reports/monthly", demo.auditor, after=demo.last,
+                                 mediator_id="med-jelgava", month=month)
+        period = Period.of_month(month)
+        ledger = await read_json(demo.reporting, "/v1/referrals", demo.auditor, mediator_id="med-jelgava",
+                                 limit=1000, **{"from": period.starts().isoformat(), "to": period.ends().isoformat()})
+        expected = [{k: v for k, v in item.items() if k not in ("family_id", "case_id")} for item in ledger["items"]]
+        assert report["referrals_list"] == expected
+        assert len(expected) == report["referrals"]["total"]
+        listed += report["referrals_list"]
+    assert listed and {r["status"] for r in listed} - {"made"}  # institutions answered some
+
+
 async def test_reports_come_as_csv_and_as_a_printable_page(demo: Demo) -> None:
     answer = await read(demo.reporting, "/v1/reports/summary", demo.auditor, format="csv", **SEASON)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")

@@ -35,7 +35,7 @@ def _monthly(narrative: dict | None) -> dict:
             "report_id": "rep-1", "submitted_sequence": 50, "submitted_at": "2020-01-31T16:00:00+02:00",
             "reviewed_at": None, "review_note": None, "narrative": narrative, "figures_as_of_sequence": 50,
             **figures["total"], "municipalities": figures["municipalities"], "amended_after_submission": True,
-            "cooperations_list": [], "live": {"as_of_sequence": 90, **figures["total"], "municipalities": figures["municipalities"]}}
+            "cooperations_list": [], "referrals_list": [], "live": {"as_of_sequence": 90, **figures["total"], "municipalities": figures["municipalities"]}}
 
 
 def test_the_summary_csv_has_a_row_per_municipality_and_a_total_under_fixed_columns() -> None:
@@ -242,6 +242,33 @@ def test_the_monthly_page_names_each_cooperations_institution_person_and_answer_
     assert "līdz notikumam Nr. 90" in ledger and "līdz pārskata iesniegšanai (notikums Nr. 50)" in ledger
     english = render_monthly({**_monthly(None), "cooperations_list": COOPERATIONS}, "en")
     assert "<h2>Cooperation with institutions</h2>" in english and "disputed 2020-02-03 11:00" in english
+
+
+def _referral(n: int, sequence: int, status: str, at: str | None = None, note: str | None = None) -> dict:
+    steps = {f"{s}_{part}": None for s in ("accepted", "completed", "declined") for part in ("at", "note")}
+    if status != "made":
+        steps |= {f"{status}_at": at, f"{status}_note": note}
+    return {"referral_id": f"r-{n}", "sequence": sequence, "time": f"2020-01-{10 + n}T14:00:00+02:00",
+            "municipality_id": "jelgava", "mediator": {"mediator_id": "med-1", "name": "Marta"},
+            "institution": {"institution_id": "inst-2", "name": f"Sociālais dienests {n}"},
+            "service": f"trūcīgas mājsaimniecības statuss <{n}>", "status": status, **steps}
+
+
+def test_the_monthly_page_lists_the_referrals_and_how_far_each_has_gone() -> None:
+    referrals = [_referral(1, 20, "completed", "2020-02-10T10:00:00+02:00", "<i>piešķirts</i>"),
+                 _referral(2, 30, "declined", "2020-01-20T12:00:00+02:00"), _referral(3, 70, "made")]
+    page = render_monthly({**_monthly(None), "referrals_list": referrals}, "lv")
+    listed = page[page.index("<h2>Nosūtījumi uz iestādēm</h2>"):]
+    assert listed.index("Sociālais dienests 1") < listed.index("Sociālais dienests 2") < listed.index("dienests 3")
+    assert "trūcīgas mājsaimniecības statuss &lt;1&gt;" in listed
+    assert "pakalpojums sniegts 2020-02-10 10:00<br>&lt;i&gt;piešķirts&lt;/i&gt;" in listed
+    assert "iestāde atteikusi 2020-01-20 12:00" in listed and "nosūtīts, vēl nav atbildes" in listed
+    assert listed.count("reģistrēts pēc iesniegšanas") == 1 and "līdz notikumam Nr. 90" in listed
+    english = render_monthly({**_monthly(None), "referrals_list": referrals}, "en")
+    assert "<h2>Referrals to institutions</h2>" in english and "service provided 2020-02-10 10:00" in english
+    empty = render_monthly(_monthly(None), "lv")
+    listed = empty[empty.index("<h2>Nosūtījumi uz iestādēm</h2>"):]
+    assert "<table" not in listed and '<p class="note">nav</p>' in listed  # a month without any says so
 
 
 def test_a_draft_months_cooperation_table_is_as_of_now_and_marks_nothing_as_late() -> None:

@@ -8,7 +8,8 @@ the figures as of the answer's `as_of_sequence`.
 `cooperations_list` names each cooperation of the month (institution, contact, answer) as the
 ledger has it as of `as_of_sequence`, like `live`: the institutions' answers usually come after
 the mediator submits, and the list is where an auditor sees them. Each item's `sequence` (and its
-answer's) tells whether it came after `submitted_sequence`.
+answer's) tells whether it came after `submitted_sequence`. `referrals_list` does the same for the
+month's referrals: the institution, the service, and how far each has gone.
 """
 
 from __future__ import annotations
@@ -63,12 +64,14 @@ def report_state(steps: Sequence[ReportStep]) -> ReportState:
 
 def monthly_report(*, mediator_id: str, mediator_name: str, month: str, as_of: int, state: ReportState,
                    figures: dict[str, Any], live: dict[str, Any] | None,
-                   cooperations_list: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+                   cooperations_list: Sequence[dict[str, Any]] = (),
+                   referrals_list: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The monthly report JSON.
 
     `figures` are as of the submission (or as of `as_of` for a draft): {"municipalities", "total"};
     `live` the same as of `as_of` when the report was submitted, else None; `cooperations_list`
-    the month's cooperations as of `as_of`, in time order.
+    the month's cooperations as of `as_of`, in time order; `referrals_list` its referrals as of
+    `as_of`, in the order they were made.
     """
     period = Period.of_month(month)
     figures_as_of = state.submitted_sequence if state.submitted else as_of
@@ -87,6 +90,7 @@ def monthly_report(*, mediator_id: str, mediator_name: str, month: str, as_of: i
         "municipalities": figures["municipalities"],
         "amended_after_submission": amended,
         "cooperations_list": list(cooperations_list),
+        "referrals_list": list(referrals_list),
     }
     if amended and live is not None:
         report["live"] = {"as_of_sequence": as_of, **live["total"], "municipalities": live["municipalities"]}

@@ -22,7 +22,7 @@ from services.reporting.queries.reports import report_steps
 
 from .evaluations import evaluation_report
 from .figures import FigureRows, by_municipality
-from .ledger import cooperation_item
+from .ledger import cooperation_item, referral_item
 from .monthly import ReportState, monthly_report, report_state
 from .periods import Period
 
@@ -81,6 +81,15 @@ async def _month_cooperations(pool: asyncpg.Pool, schema: str, mediator_id: str,
     return [cooperation_item(row, with_family=False) for row in await ledger.every_cooperation(pool, schema, which)]
 
 
+async def _month_referrals(pool: asyncpg.Pool, schema: str, mediator_id: str, period: Period, as_of: int,
+                           scope: frozenset[str] | None) -> list[dict[str, Any]]:
+    """The referrals the mediator made in the month and how far each has gone as of `as_of` (those
+    in `scope` only): the institution and the service, never the family or case."""
+    which = LedgerFilter(as_of, municipalities=scope, mediator_id=mediator_id, since=period.starts(),
+                         before=period.ends())
+    return [referral_item(row, with_family=False) for row in await ledger.referrals(pool, schema, which, None, None)]
+
+
 @dataclass(frozen=True)
 class Month:
     """What a mediator's month rests on as of a sequence: who, where the report stands, and the
@@ -129,7 +138,8 @@ async def monthly_of(pool: asyncpg.Pool, schema: str, month: Month,
                      scope: frozenset[str] | None = None) -> dict[str, Any]:
     """The mediator's report for a month.
 
-    Its `cooperations_list` is as of `as_of` (the ledger now), whatever the figures are as of.
+    Its `cooperations_list` and `referrals_list` are as of `as_of` (the ledger now), whatever the
+    figures are as of.
     Its sections are the municipalities of the registration it was written under and those where
     the month's work was done, alike for the figures as submitted and as now. With a `scope` (a
     coordinator's municipalities), the figures are those of the mediator's work there only, and
@@ -142,8 +152,10 @@ async def monthly_of(pool: asyncpg.Pool, schema: str, month: Month,
     live = (await _mediator_figures(pool, schema, mediator_id, period, as_of, scope, registered)
             if state.submitted else None)
     cooperations = await _month_cooperations(pool, schema, mediator_id, period, as_of, scope)
+    referrals = await _month_referrals(pool, schema, mediator_id, period, as_of, scope)
     report = monthly_report(mediator_id=mediator_id, mediator_name=month.mediator_name, month=month.month,
-                            as_of=as_of, state=state, figures=figures, live=live, cooperations_list=cooperations)
+                            as_of=as_of, state=state, figures=figures, live=live, cooperations_list=cooperations,
+                            referrals_list=referrals)
     if scope is not None and not registered <= scope:
         report["figures_limited_to"] = sorted(m["municipality_id"] for m in report["municipalities"])
     return report

@@ -106,6 +106,10 @@ MONTHLY = obj({
                   "description": "The month's cooperations, in time order, as the ledger has them as of as_of_sequence "
                                  "(not figures_as_of_sequence): an item or answer whose sequence is above "
                                  "submitted_sequence came after the report was submitted. Never a family or case."},
+              "referrals_list": {
+                  "type": "array", "items": REFERRAL,
+                  "description": "The month's referrals, in the order they were made, and how far each had gone "
+                                 "as of as_of_sequence. Never a family or case."},
               "live": obj({"as_of_sequence": SEQUENCE, **FIGURES,
                            "municipalities": {"type": "array", "items": MUNICIPALITY_FIGURES}},
                           description="The figures now, when they changed after the report was submitted"),

@@ -101,12 +101,14 @@ _REFERRALS = f"""
 
 
 async def referrals(pool: asyncpg.Pool, schema: str, which: LedgerFilter, after: tuple[Any, ...] | None,
-                    limit: int) -> list[asyncpg.Record]:
-    """Referrals in the order they were made, after the sequence `after`."""
+                    limit: int | None) -> list[asyncpg.Record]:
+    """Referrals in the order they were made, after the sequence `after` (every one: `limit` None,
+    for a report's month, which is never paged)."""
     p = Params(which.as_of)
     clauses = which.clauses(p)
     if after is not None:
         clauses.append(f"x.sequence > {p.add(after[0])}")
     outer = f" WHERE status = {p.add(which.status)}" if which.status else ""
-    sql = _REFERRALS.replace("{where}", " AND ".join(clauses)) + outer + f" ORDER BY sequence LIMIT {p.add(limit)}"
+    page = f" LIMIT {p.add(limit)}" if limit is not None else ""
+    sql = _REFERRALS.replace("{where}", " AND ".join(clauses)) + outer + " ORDER BY sequence" + page
     return await pool.fetch(qualified(sql, schema), *p.values)

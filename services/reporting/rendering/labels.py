@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.words import CHANNELS, COOPERATION_ANSWERS, DOMAINS, in_language, latvian_count
+from shared.words import CHANNELS, COOPERATION_ANSWERS, DOMAINS, REFERRAL_STATUSES, in_language, latvian_count
 
 LANGUAGES = ("lv", "en")
 
@@ -23,8 +23,11 @@ _LV: dict[str, Any] = {
     "cooperations": "Sadarbība ar iestādēm", "acknowledged": "iestāde apstiprinājusi",
     "disputed": "iestāde apstrīdējusi",
     "referrals": "Nosūtījumi uz iestādēm",
-    "referral_steps": {"accepted": "iestāde pieņēmusi", "completed": "pakalpojums sniegts",
-                       "declined": "iestāde atteikusi"},
+    "referral_steps": in_language(REFERRAL_STATUSES, "lv"),
+    "referrals_title": "Nosūtījumi uz iestādēm",
+    "referrals_as_of": "Mediatora nosūtījumi šajā mēnesī un iestāžu atbildes līdz notikumam Nr. {as_of}.",
+    "referrals_columns": ("Laiks", "Iestāde", "Pakalpojums", "Stāvoklis"),
+    "referral_recorded_later": "reģistrēts pēc iesniegšanas",
     "outcomes": "Rezultāti", "by_kind": "pēc veida", "by_domain": "pēc jomas", "by_institution": "pēc iestādes",
     "chart_institutions": "Sadarbība ar iestādēm pēc iestādes (tumšākā daļa: iestāde apstiprinājusi)",
     "total": "Kopā", "figure": "Rādītājs", "none": "nav", "narrative": "Mediatora stāstījums",
@@ -107,8 +110,11 @@ _EN: dict[str, Any] = {
     "cooperations": "Cooperation with institutions", "acknowledged": "acknowledged by the institution",
     "disputed": "disputed by the institution",
     "referrals": "Referrals to institutions",
-    "referral_steps": {"accepted": "accepted by the institution", "completed": "service provided",
-                       "declined": "declined by the institution"},
+    "referral_steps": in_language(REFERRAL_STATUSES, "en"),
+    "referrals_title": "Referrals to institutions",
+    "referrals_as_of": "The mediator's referrals this month and the institutions' answers up to event sequence {as_of}.",
+    "referrals_columns": ("Time", "Institution", "Service", "Status"),
+    "referral_recorded_later": "recorded after submission",
     "outcomes": "Outcomes", "by_kind": "by kind", "by_domain": "by domain", "by_institution": "by institution",
     "chart_institutions": "Cooperation with institutions, by institution (darker part: acknowledged)",
     "total": "Total", "figure": "Figure", "none": "none", "narrative": "The mediator's account",

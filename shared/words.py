@@ -18,10 +18,11 @@ CHANNELS: dict[str, tuple[str, str]] = {
 COOPERATION_ANSWERS: dict[str, tuple[str, str]] = {
     "acknowledged": ("apstiprināta", "acknowledged"), "disputed": ("apstrīdēta", "disputed"),
 }
-# How far a referral has gone (the word agrees with "nosūtījums", masculine).
-REFERRAL_STATUSES: dict[str, tuple[str, str]] = {
-    "made": ("nosūtīts, vēl nav atbildes", "made, no answer yet"), "accepted": ("iestāde pieņēmusi", "accepted"),
-    "completed": ("pakalpojums sniegts", "service provided"), "declined": ("iestāde atteikusi", "declined"),
+# How far a referral has gone (the word agrees with "nosūtījums", masculine), as the institution's
+# buttons say it: Pieņemt, Atzīmēt kā izpildītu, Noraidīt.
+REFERRAL_STATES: dict[str, tuple[str, str]] = {
+    "made": ("nosūtīts", "made"), "accepted": ("pieņemts", "accepted"), "completed": ("izpildīts", "completed"),
+    "declined": ("noraidīts", "declined"),
 }
 
 

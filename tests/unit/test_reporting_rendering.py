@@ -91,7 +91,7 @@ def test_the_printable_summary_is_latvian_by_default_with_inline_charts_and_noth
     assert "Atbalstītās romu ģimenes" in page and "visas pašvaldības" in page and "mājas apmeklējums" in page
     assert "iestāde apstrīdējusi" in page
     assert re.search(r"Nosūtījumi uz iestādēm</td><td>0</td><td>3</td><td>3</td></tr>", page), page
-    assert re.search(r"pakalpojums sniegts</td><td>0</td><td>1</td><td>1</td></tr>", page), page
+    assert re.search(r"iestāde atzīmējusi kā izpildītus</td><td>0</td><td>1</td><td>1</td></tr>", page), page
     assert re.search(r"dalībnieki kopā \(visās aktivitātēs\)</td>(<td>\d+</td>)*<td>25</td></tr>", page), page
     assert page.count("<svg") >= 3
     assert "<script" not in page.lower().replace("&lt;script", "")
@@ -261,11 +261,11 @@ def test_the_monthly_page_lists_the_referrals_and_how_far_each_has_gone() -> Non
     listed = page[page.index("<h2>Nosūtījumi uz iestādēm</h2>"):]
     assert listed.index("Sociālais dienests 1") < listed.index("Sociālais dienests 2") < listed.index("dienests 3")
     assert "trūcīgas mājsaimniecības statuss &lt;1&gt;" in listed
-    assert "pakalpojums sniegts 2020-02-10 10:00<br>&lt;i&gt;piešķirts&lt;/i&gt;" in listed
-    assert "iestāde atteikusi 2020-01-20 12:00" in listed and "nosūtīts, vēl nav atbildes" in listed
+    assert "izpildīts 2020-02-10 10:00<br>&lt;i&gt;piešķirts&lt;/i&gt;" in listed
+    assert "noraidīts 2020-01-20 12:00" in listed and 'nosūtīts, <span class="note">vēl nav atbildes</span>' in listed
     assert listed.count("reģistrēts pēc iesniegšanas") == 1 and "līdz notikumam Nr. 90" in listed
     english = render_monthly({**_monthly(None), "referrals_list": referrals}, "en")
-    assert "<h2>Referrals to institutions</h2>" in english and "service provided 2020-02-10 10:00" in english
+    assert "<h2>Referrals to institutions</h2>" in english and "completed 2020-02-10 10:00" in english
     empty = render_monthly(_monthly(None), "lv")
     listed = empty[empty.index("<h2>Nosūtījumi uz iestādēm</h2>"):]
     assert "<table" not in listed and '<p class="note">nav</p>' in listed  # a month without any says so

@@ -5,18 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.riga import in_riga
-from shared.words import CHANNELS, COOPERATION_ANSWERS  # noqa: F401 (CHANNELS: the templates read it from here)
+from shared.words import CHANNELS, COOPERATION_ANSWERS, REFERRAL_STATES  # noqa: F401 (CHANNELS: the templates)
 
 ACTIONS = {
     "acknowledge": ("Apstiprināt", "Acknowledge"), "dispute": ("Apstrīdēt", "Dispute"),
     "accept": ("Pieņemt", "Accept"), "decline": ("Noraidīt", "Decline"),
     "complete": ("Atzīmēt kā izpildītu", "Mark as completed"),
 }
-STATES = {
-    **COOPERATION_ANSWERS,
-    "made": ("nosūtīts", "made"), "accepted": ("pieņemts", "accepted"), "completed": ("izpildīts", "completed"),
-    "declined": ("noraidīts", "declined"),
-}
+STATES = {**COOPERATION_ANSWERS, **REFERRAL_STATES}
 
 
 def riga_time(value: str | datetime) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.words import CHANNELS, COOPERATION_ANSWERS, DOMAINS, REFERRAL_STATUSES, in_language, latvian_count
+from shared.words import CHANNELS, COOPERATION_ANSWERS, DOMAINS, REFERRAL_STATES, in_language, latvian_count
 
 LANGUAGES = ("lv", "en")
 
@@ -23,7 +23,9 @@ _LV: dict[str, Any] = {
     "cooperations": "Sadarbība ar iestādēm", "acknowledged": "iestāde apstiprinājusi",
     "disputed": "iestāde apstrīdējusi",
     "referrals": "Nosūtījumi uz iestādēm",
-    "referral_steps": in_language(REFERRAL_STATUSES, "lv"),
+    "referral_steps": {"accepted": "iestāde pieņēmusi", "completed": "iestāde atzīmējusi kā izpildītus",
+                       "declined": "iestāde noraidījusi"},
+    "referral_states": in_language(REFERRAL_STATES, "lv"),
     "referrals_title": "Nosūtījumi uz iestādēm",
     "referrals_as_of": "Mediatora nosūtījumi šajā mēnesī un iestāžu atbildes līdz notikumam Nr. {as_of}.",
     "referrals_columns": ("Laiks", "Iestāde", "Pakalpojums", "Stāvoklis"),
@@ -110,7 +112,9 @@ _EN: dict[str, Any] = {
     "cooperations": "Cooperation with institutions", "acknowledged": "acknowledged by the institution",
     "disputed": "disputed by the institution",
     "referrals": "Referrals to institutions",
-    "referral_steps": in_language(REFERRAL_STATUSES, "en"),
+    "referral_steps": {"accepted": "accepted by the institution", "completed": "marked completed by the institution",
+                       "declined": "declined by the institution"},
+    "referral_states": in_language(REFERRAL_STATES, "en"),
     "referrals_title": "Referrals to institutions",
     "referrals_as_of": "The mediator's referrals this month and the institutions' answers up to event sequence {as_of}.",
     "referrals_columns": ("Time", "Institution", "Service", "Status"),

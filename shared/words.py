@@ -3,6 +3,11 @@ printed reports and for the messages to institutions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
 DOMAINS: dict[str, tuple[str, str]] = {
     "education": ("izglītība", "education"), "social": ("sociālie jautājumi", "social matters"),
     "health": ("veselības aprūpe", "health care"), "employment": ("nodarbinātība", "employment"),
@@ -26,7 +31,7 @@ REFERRAL_STATES: dict[str, tuple[str, str]] = {
 }
 
 
-def in_language(table: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
+def in_language(table: Mapping[str, tuple[T, T]], lang: str) -> dict[str, T]:
     """One language's column of a (Latvian, English) table."""
     column = ("lv", "en").index(lang)
     return {code: pair[column] for code, pair in table.items()}

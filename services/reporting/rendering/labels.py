@@ -8,6 +8,23 @@ from shared.words import CHANNELS, COOPERATION_ANSWERS, DOMAINS, REFERRAL_STATES
 
 LANGUAGES = ("lv", "en")
 
+# The words of referrals on the report pages (Latvian, English); their states are shared with the
+# institutions' messages (shared/words.py).
+_REFERRAL_WORDS: dict[str, tuple[Any, Any]] = {
+    "referrals": ("Nosūtījumi uz iestādēm", "Referrals to institutions"),
+    "referral_steps": ({"accepted": "iestāde pieņēmusi", "completed": "iestāde atzīmējusi kā izpildītus",
+                        "declined": "iestāde noraidījusi"},
+                       {"accepted": "accepted by the institution", "completed": "marked completed by the institution",
+                        "declined": "declined by the institution"}),
+    "referral_states": (in_language(REFERRAL_STATES, "lv"), in_language(REFERRAL_STATES, "en")),
+    "referrals_title": ("Nosūtījumi uz iestādēm", "Referrals to institutions"),
+    "referrals_as_of": ("Mediatora nosūtījumi šajā mēnesī un iestāžu atbildes līdz notikumam Nr. {as_of}.",
+                        "The mediator's referrals this month and the institutions' answers up to event sequence "
+                        "{as_of}."),
+    "referrals_columns": (("Laiks", "Iestāde", "Pakalpojums", "Stāvoklis"), ("Time", "Institution", "Service", "Status")),
+    "referral_recorded_later": ("reģistrēts pēc iesniegšanas", "recorded after submission"),
+}
+
 _LV: dict[str, Any] = {
     "title_summary": "Romu mediatoru darba pārskats",
     "title_monthly": "Romu mediatora mēneša pārskats",
@@ -22,14 +39,7 @@ _LV: dict[str, Any] = {
     "participants": "dalībnieki kopā (visās aktivitātēs)",
     "cooperations": "Sadarbība ar iestādēm", "acknowledged": "iestāde apstiprinājusi",
     "disputed": "iestāde apstrīdējusi",
-    "referrals": "Nosūtījumi uz iestādēm",
-    "referral_steps": {"accepted": "iestāde pieņēmusi", "completed": "iestāde atzīmējusi kā izpildītus",
-                       "declined": "iestāde noraidījusi"},
-    "referral_states": in_language(REFERRAL_STATES, "lv"),
-    "referrals_title": "Nosūtījumi uz iestādēm",
-    "referrals_as_of": "Mediatora nosūtījumi šajā mēnesī un iestāžu atbildes līdz notikumam Nr. {as_of}.",
-    "referrals_columns": ("Laiks", "Iestāde", "Pakalpojums", "Stāvoklis"),
-    "referral_recorded_later": "reģistrēts pēc iesniegšanas",
+    **in_language(_REFERRAL_WORDS, "lv"),
     "outcomes": "Rezultāti", "by_kind": "pēc veida", "by_domain": "pēc jomas", "by_institution": "pēc iestādes",
     "chart_institutions": "Sadarbība ar iestādēm pēc iestādes (tumšākā daļa: iestāde apstiprinājusi)",
     "total": "Kopā", "figure": "Rādītājs", "none": "nav", "narrative": "Mediatora stāstījums",
@@ -111,14 +121,7 @@ _EN: dict[str, Any] = {
     "participants": "participants, summed over activities",
     "cooperations": "Cooperation with institutions", "acknowledged": "acknowledged by the institution",
     "disputed": "disputed by the institution",
-    "referrals": "Referrals to institutions",
-    "referral_steps": {"accepted": "accepted by the institution", "completed": "marked completed by the institution",
-                       "declined": "declined by the institution"},
-    "referral_states": in_language(REFERRAL_STATES, "en"),
-    "referrals_title": "Referrals to institutions",
-    "referrals_as_of": "The mediator's referrals this month and the institutions' answers up to event sequence {as_of}.",
-    "referrals_columns": ("Time", "Institution", "Service", "Status"),
-    "referral_recorded_later": "recorded after submission",
+    **in_language(_REFERRAL_WORDS, "en"),
     "outcomes": "Outcomes", "by_kind": "by kind", "by_domain": "by domain", "by_institution": "by institution",
     "chart_institutions": "Cooperation with institutions, by institution (darker part: acknowledged)",
     "total": "Total", "figure": "Figure", "none": "none", "narrative": "The mediator's account",

@@ -84,7 +84,7 @@ async def test_the_same_event_sent_by_another_author_is_a_conflict_that_tells_no
     # The author is the token's subject: another mediator (here one working elsewhere) sending
     # the same body is not the same event, and must not learn its sequence.
     body = world.activity(None, "a-authored", municipality_id=world.municipality)
-    first = await must_post(intake, body, world.as_mediator)
+    await must_post(intake, body, world.as_mediator)
     elsewhere = world.id("med-elsewhere")
     await must_post(intake, event("tilts.mediator.registered", {
         "mediator_id": elsewhere, "display_name": "Anna Kalēja", "municipality_ids": [world.other_municipality]}),

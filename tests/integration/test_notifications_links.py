@@ -45,6 +45,15 @@ def _link(inbox: SmtpInbox, index: int = 0) -> str:
     return match.group(1)
 
 
+async def _answered_by_mail(notify: Harness, inbox: SmtpInbox, form: str) -> tuple[str, str]:
+    """Answer the first mail's link with `form`; the texts of that mail and of the mail about the answer."""
+    await eventually(lambda: inbox.messages, what="the first mail")
+    answered = await notify.client.post(_link(inbox), headers=FORM, content=form)
+    assert answered.status_code == 200, answered.text
+    await eventually(lambda: len(inbox.messages) == 2, what="the mail about the answer")
+    return SmtpInbox.text(inbox.messages[0]), SmtpInbox.text(inbox.messages[1])
+
+
 async def test_the_email_link_acknowledges_a_cooperation_as_its_contact_once(
         make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox) -> None:
     world = await World.create(live_intake, unique_id)
@@ -127,10 +136,7 @@ async def test_a_referral_is_accepted_then_completed_through_its_link(
     async with running_notifications(settings) as notify:
         subscription = await subscribe(notify, world, "email", "socialais.dienests@jelgava.lv")
         case = await world.case(await world.family("fam"))
-        referral = world.id("ref")
-        await must_post(live_intake, event("tilts.referral.made", {
-            "referral_id": referral, "case_id": case, "institution_id": world.institution,
-            "service": "pabalsta pieteikums"}), world.as_mediator)
+        referral = await world.referral(case, service="pabalsta pieteikums")
         await eventually(lambda: inbox.messages, what="a mail")
         assert "pabalsta pieteikums" in SmtpInbox.text(inbox.messages[0])
         link = _link(inbox)
@@ -277,12 +283,7 @@ async def test_the_mail_about_an_answer_names_the_cooperations_time_mediator_and
                         event_types=["tilts.cooperation.recorded", "tilts.cooperation.disputed"])
         family = await world.family("fam", surname=f"Slepena{unique_id}")
         cooperation = await world.cooperation("coop", family_id=family)
-        await eventually(lambda: inbox.messages, what="the mail about the cooperation")
-        disputed = await notify.client.post(_link(inbox), headers=FORM, content="action=dispute&text=Nenotika")
-        assert disputed.status_code == 200
-
-        await eventually(lambda: len(inbox.messages) == 2, what="the mail about the answer")
-        first, answer = SmtpInbox.text(inbox.messages[0]), SmtpInbox.text(inbox.messages[1])
+        first, answer = await _answered_by_mail(notify, inbox, "action=dispute&text=Nenotika")
         assert f"Sadarbība {cooperation} ir apstrīdēta" in answer
         when = re.search(r"(\d\d\.\d\d\.\d{4}\. \d\d:\d\d) sadarbojās", first).group(1)
         assert f"Sadarbības laiks: {when}" in answer
@@ -298,16 +299,8 @@ async def test_the_mail_about_a_referrals_answer_names_its_time_mediator_and_ser
         await subscribe(notify, world, "email", "socialais.dienests@jelgava.lv",
                         event_types=["tilts.referral.made", "tilts.referral.declined"])
         case = await world.case(await world.family("fam"))
-        referral = world.id("ref")
-        await must_post(live_intake, event("tilts.referral.made", {
-            "referral_id": referral, "case_id": case, "institution_id": world.institution,
-            "service": "pabalsta pieteikums"}), world.as_mediator)
-        await eventually(lambda: inbox.messages, what="the mail about the referral")
-        declined = await notify.client.post(_link(inbox), headers=FORM, content="action=decline&text=Nav+pamata")
-        assert declined.status_code == 200
-
-        await eventually(lambda: len(inbox.messages) == 2, what="the mail about the answer")
-        first, answer = SmtpInbox.text(inbox.messages[0]), SmtpInbox.text(inbox.messages[1])
+        referral = await world.referral(case, service="pabalsta pieteikums")
+        first, answer = await _answered_by_mail(notify, inbox, "action=decline&text=Nav+pamata")
         assert f"Nosūtījums {referral} ir noraidīts" in answer
         when = re.search(r"(\d\d\.\d\d\.\d{4}\. \d\d:\d\d) nosūtīja", first).group(1)
         assert f"Nosūtīts:         {when}" in answer and "Pakalpojums:      pabalsta pieteikums" in answer

@@ -45,9 +45,7 @@ async def test_a_coordinator_sees_which_institutions_were_not_told_of_their_coop
         await world.cooperation("told")
         acknowledged = await world.cooperation("told-and-acknowledged")
         case = await world.case(await world.family("fam"))
-        await must_post(live_intake, event("tilts.referral.made", {
-            "referral_id": world.id("ref"), "case_id": case, "institution_id": world.institution,
-            "service": "pagarinātās dienas grupa"}), world.as_mediator)
+        await world.referral(case, service="pagarinātās dienas grupa")
         await settled(notify, world, 3, "delivered")
         await must_post(live_intake, event("tilts.cooperation.acknowledged", {
             "cooperation_id": acknowledged, "contact_id": world.contacts[0]}), world.as_institution)

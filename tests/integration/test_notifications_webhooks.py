@@ -6,12 +6,12 @@ import json
 
 import jsonschema_rs
 
-from tests.support.harness import Harness, event
+from tests.support.harness import Harness
 from tests.support.inboxes import WebhookReceiver, eventually
 from tests.support.live_server import serving
 from tests.support.notify import (deliveries, notifications_settings, running_notifications, settled,
                                   subscribe)
-from tests.support.world import World, must_post
+from tests.support.world import World
 
 
 async def test_a_cooperation_reaches_the_institutions_webhook_signed_and_without_family_data(
@@ -131,10 +131,7 @@ async def test_a_referral_reaches_the_institution_without_naming_the_case(
     async with serving(receiver, lifespan="off") as url, running_notifications(settings) as notify:
         subscription = await subscribe(notify, world, "webhook", url)
         case = await world.case(await world.family("fam"))
-        referral = world.id("ref")
-        await must_post(live_intake, event("tilts.referral.made", {
-            "referral_id": referral, "case_id": case, "institution_id": world.institution,
-            "service": "sociālā palīdzība"}), world.as_mediator)
+        referral = await world.referral(case, service="sociālā palīdzība")
         await eventually(lambda: receiver.requests, what="a webhook")
         [body] = receiver.verified(subscription["secret"])
         assert body["type"] == "tilts.referral.made"

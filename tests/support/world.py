@@ -98,6 +98,13 @@ class World:
             self.as_mediator)
         return cooperation_id
 
+    async def referral(self, case_id: str, name: str = "ref", service: str = "konsultācija") -> str:
+        referral_id = self.id(name)
+        await must_post(self.harness, event("tilts.referral.made", {
+            "referral_id": referral_id, "case_id": case_id, "institution_id": self.institution, "service": service}),
+            self.as_mediator)
+        return referral_id
+
     def activity(self, case_id: str | None, name: str, **extra: Any) -> dict[str, Any]:
         data = {"activity_id": self.id(name), "kind": "home_visit", "domain": "education", **extra}
         if case_id:

@@ -7,6 +7,8 @@ tests/integration/test_reporting_response_schemas.py checks real answers against
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.http.schemas import BOOLEAN, DAY, INTEGER, SEQUENCE, STRING, Schema, nullable, obj, strings
 
 TIME: Schema = {"type": "string", "format": "date-time", "description": "Europe/Riga time with its offset"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 
@@ -23,16 +26,50 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     """
 
 
+def _dropped_when_confused(query: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(query)
+    async def guarded(connection: asyncpg.Connection, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await query(connection, *args, **kwargs)
+        except asyncpg.InternalClientError:
+            connection.terminate()  # the pool opens a fresh connection on the next acquire
+            raise
+    return guarded
+
+
+class _Connection(asyncpg.Connection):
+    """A connection that closes itself once asyncpg has lost track of its protocol state.
+
+    When PostgreSQL ends a session (a fast shutdown, pg_terminate_backend) it sends the idle
+    connection a FATAL error and then closes the socket. asyncpg 0.32 takes an error arriving
+    while idle for a protocol fault and waits for a ReadyForQuery that never comes; a query sent
+    before the close is noticed fails with InternalClientError ("cannot switch to state 12;
+    another operation (2) is in progress", MagicStack/asyncpg#1069). Such a connection can
+    answer nothing again, so it is dropped rather than handed out once more; the error itself
+    counts as UNAVAILABLE (a 503 with Retry-After, a retried batch).
+    """
+
+    execute = _dropped_when_confused(asyncpg.Connection.execute)
+    executemany = _dropped_when_confused(asyncpg.Connection.executemany)
+    fetch = _dropped_when_confused(asyncpg.Connection.fetch)
+    fetchval = _dropped_when_confused(asyncpg.Connection.fetchval)
+    fetchrow = _dropped_when_confused(asyncpg.Connection.fetchrow)
+    fetchmany = _dropped_when_confused(asyncpg.Connection.fetchmany)
+
+
 async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10,
                       application_name: str = "tilts", command_timeout: float = 60) -> asyncpg.Pool:
     """A pool whose connections speak JSON for json/jsonb columns."""
     return await asyncpg.create_pool(
         database_url, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
+        connection_class=_Connection,
         server_settings={"application_name": application_name}, command_timeout=command_timeout)
 
 
 # Errors that mean "PostgreSQL is not reachable right now" (retry later, answer 503).
 UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
                asyncpg.TooManyConnectionsError,
+               # a session PostgreSQL ended, seen by asyncpg while idle (see _Connection)
+               asyncpg.InternalClientError,
                # 57xxx: shut down by an admin, crashed (another backend died: 57P02), starting up
                asyncpg.exceptions.OperatorInterventionError)

@@ -8,6 +8,7 @@ from collections import Counter
 import asyncpg
 
 from services.notifications.adapters.deliveries import DeliveryStore
+from services.notifications.adapters.wakeup import Wakeup
 from tests.support.harness import Harness
 from tests.support.inboxes import WebhookReceiver, eventually
 from tests.support.live_server import serving
@@ -130,3 +131,29 @@ async def test_claims_respect_the_per_origin_limit_counting_what_is_in_flight(
         assert len(await store.claim("worker-a", 10, 30.0, 4, {})) == 4
         assert len(await store.claim("worker-a", 10, 30.0, 4, {origin: 3})) == 1
         assert await store.claim("worker-a", 10, 30.0, 4, {origin: 4}) == []
+
+
+async def test_the_wakeup_keeps_listening_after_postgresql_goes_away_between_connect_and_listen(
+        make_settings, monkeypatch) -> None:
+    database_url = (await make_settings()).database_url
+    listen = asyncpg.Connection.add_listener
+    refused: list[str] = []
+
+    async def gone_once(self: asyncpg.Connection, channel: str, callback: object) -> None:
+        if not refused:
+            refused.append(channel)
+            self.terminate()
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+        await listen(self, channel, callback)
+
+    monkeypatch.setattr(asyncpg.Connection, "add_listener", gone_once)
+    wakeup = Wakeup(database_url, "tilts_test_wakeup")
+    wakeup.start()
+    try:
+        await eventually(lambda: wakeup.event.is_set(), what="listening on the second try")
+        assert refused == ["tilts_test_wakeup"]
+        wakeup.event.clear()
+        await _sql(database_url, "NOTIFY tilts_test_wakeup")
+        await eventually(lambda: wakeup.event.is_set(), what="the NOTIFY's wake-up")
+    finally:
+        await wakeup.stop()

@@ -13,6 +13,8 @@ import contextlib
 import asyncpg
 import structlog
 
+from shared.db.pool import UNAVAILABLE
+
 log = structlog.get_logger(__name__)
 
 
@@ -38,22 +40,27 @@ class Wakeup:
     async def _listen(self) -> None:
         backoff = 0.2
         while not self._stopping.is_set():
-            lost = asyncio.Event()
             try:
-                connection = await asyncpg.connect(self._url, server_settings={
-                    "application_name": "tilts-notifications-wakeup"})
-            except (OSError, asyncpg.PostgresError) as error:
-                log.warning("wakeup.connect_failed", error=type(error).__name__)
+                await self._listen_once()
+                backoff = 0.2
+                log.warning("wakeup.connection_lost")
+            except (*UNAVAILABLE, asyncpg.PostgresError) as error:
+                # Not listening (PostgreSQL away, or gone between connecting and LISTEN): the slow
+                # poll covers the gap, and this keeps trying.
+                log.warning("wakeup.listen_failed", error=type(error).__name__)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-                continue
-            try:
-                connection.add_termination_listener(lambda _, lost=lost: lost.set())
-                await connection.add_listener(self._channel, lambda *_: self.event.set())
-                backoff = 0.2
-                self.event.set()  # anything committed while we were not listening
-                await lost.wait()
-                log.warning("wakeup.connection_lost")
-            finally:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(connection.close(), 2)
+
+    async def _listen_once(self) -> None:
+        """Connect, LISTEN, and return when the connection is lost."""
+        lost = asyncio.Event()
+        connection = await asyncpg.connect(self._url, server_settings={
+            "application_name": "tilts-notifications-wakeup"})
+        try:
+            connection.add_termination_listener(lambda _: lost.set())
+            await connection.add_listener(self._channel, lambda *_: self.event.set())
+            self.event.set()  # anything committed while we were not listening
+            await lost.wait()
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), 2)

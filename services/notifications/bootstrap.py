@@ -16,7 +16,7 @@ from shared.db.migrations import migrate
 from shared.http.limits import BodySizeLimit
 from shared.http.ops import ops_router, runtime_checks
 from shared.http.openapi import amend_openapi, document_problems
-from shared.http.problems import install_problem_handlers
+from shared.http.problems import install_database_unavailable, install_problem_handlers
 from shared.http.ratelimit import RateLimit
 from shared.runtime import Runtime, open_runtime
 from services.notifications.adapters.deliveries import DeliveryStore
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "a cooperation with their staff or referred a family to them, and takes their "
                               "acknowledgement back to the intake.")
     install_problem_handlers(app)
+    install_database_unavailable(app, "the notifications' database is unavailable; try again")
     document_problems(app)
     document_webhooks(app)
     app.add_middleware(NoStore)

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
+
 log = structlog.get_logger(__name__)
 
 PROBLEM_BASE = "https://tilts.example/problems/"
@@ -119,3 +121,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("http.unhandled", path=request.url.path, error=type(error).__name__)
         return problem(500, "an unexpected error occurred; it has been logged")
+
+
+def install_database_unavailable(app: FastAPI, detail: str) -> None:
+    """Answer PostgreSQL being away, wherever a route meets it, as a 503 with Retry-After (a
+    client tries again) rather than the 500 of an unexpected error."""
+
+    async def _database(request: Request, error: Exception) -> Response:
+        log.warning("http.database_unavailable", path=request.url.path, error=type(error).__name__)
+        return problem(503, detail, headers={"Retry-After": "2"})
+
+    for kind in DB_UNAVAILABLE:
+        app.add_exception_handler(kind, _database)

@@ -13,6 +13,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from shared.roles import Role
+from services.notifications.adapters.links import LinkStore
+from services.notifications.adapters.subscriptions import SubscriptionStore
 from tests.support.harness import Harness, event
 from tests.support.inboxes import SmtpInbox, eventually
 from tests.support.notify import (deliveries, notifications_settings, running_notifications, settled,
@@ -332,3 +334,40 @@ async def test_an_answer_the_intake_cannot_take_now_keeps_the_form_and_the_text_
         assert answered.status_code == 200, answered.text
     assert [e.type for e in await _history(live_intake, world, "cooperation", cooperation)][-1] == \
         "tilts.cooperation.disputed"
+
+
+async def test_while_the_database_is_away_pages_and_the_api_answer_503_to_try_again_and_nothing_is_recorded(
+        make_settings, live_intake: Harness, unique_id: str, inbox: SmtpInbox,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    world = await World.create(live_intake, unique_id)
+    settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
+    form = urlencode({"action": "acknowledge", "text": "Paldies"})
+    async with running_notifications(settings) as notify:
+        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+        cooperation = await world.cooperation("coop")
+        await eventually(lambda: inbox.messages, what="a mail")
+        link = _link(inbox)
+
+        async def refused(*_: object) -> None:
+            raise ConnectionRefusedError("as if PostgreSQL were away")
+
+        with monkeypatch.context() as away:
+            away.setattr(LinkStore, "answerable", refused)
+            away.setattr(SubscriptionStore, "list", refused)
+            page = await notify.client.get(link, headers=HTML)
+            assert page.status_code == 503 and int(page.headers["retry-after"]) > 0
+            assert "Paziņojumu šobrīd nevar parādīt" in page.text and "cannot be shown right now" in page.text
+            assert page.headers["referrer-policy"] == "no-referrer"
+            program = await notify.client.get(link)
+            assert program.status_code == 503 and program.headers["content-type"] == "application/problem+json"
+            posted = await notify.client.post(link, headers=FORM, content=form)
+            assert posted.status_code == 503 and "Atbildi šobrīd nevar reģistrēt" in posted.text
+            listed = await notify.client.get("/v1/subscriptions", params={"institution_id": world.institution},
+                                             headers=notify.auth(Role.ADMIN, "admin-1"))
+            assert listed.status_code == 503 and int(listed.headers["retry-after"]) > 0
+            assert listed.json()["type"].endswith("/unavailable")
+        assert len(await _history(live_intake, world, "cooperation", cooperation)) == 1  # nothing was recorded
+        answered = await notify.client.post(link, headers=FORM, content=form)  # back: the same form goes through
+        assert answered.status_code == 200, answered.text
+    assert [e.type for e in await _history(live_intake, world, "cooperation", cooperation)][-1] == \
+        "tilts.cooperation.acknowledged"

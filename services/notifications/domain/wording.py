@@ -52,6 +52,8 @@ MESSAGES = {
                  "system (API).")),
     "unavailable": ("Atbildi šobrīd nevar reģistrēt. Lūdzu, mēģiniet vēlreiz pēc minūtes.",
                     "The answer cannot be recorded right now. Please try again in a minute."),
+    "unreadable": ("Paziņojumu šobrīd nevar parādīt. Lūdzu, mēģiniet vēlreiz pēc minūtes.",
+                   "The notice cannot be shown right now. Please try again in a minute."),
     "refused": ("Atbildi nevarēja reģistrēt.", "The answer could not be recorded."),
 }
 # Why a form's answer was refused, by InvalidAnswer.code; {…} are filled from its context.

@@ -28,7 +28,8 @@ from . import responses
 
 MAX_SEQUENCE = 10**18 - 1
 
-router = APIRouter(prefix="/v1", tags=["notifications"], responses=problems(401, 429))
+# Every route reads or writes PostgreSQL: 503 with Retry-After while it is away.
+router = APIRouter(prefix="/v1", tags=["notifications"], responses=problems(401, 429, 503))
 
 
 async def principal_of(request: Request,

@@ -7,15 +7,15 @@ are never cached and never send a Referer onwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
 from shared.http.openapi import problems
 from shared.http.problems import ProblemError
 from services.notifications.adapters.templates import Templates
@@ -37,15 +37,22 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "
                                            "frame-ancestors 'none'"}
 MAX_FORM_BYTES = 16 * 1024
 
+T = TypeVar("T")
 
-@contextmanager
-def _token_kept_out_of_logs(token: str) -> Iterator[None]:
-    """An unexpected error is logged here with a short fingerprint, not by the generic handler,
-    which would log the path, and the path holds the whole token."""
+
+async def _guarded(request: Request, token: str, work: Awaitable[T], away: str) -> T | Response:
+    """`work`'s result, or the answer to an error, logged here with the link's short fingerprint:
+    the generic handlers would log the path, and the path holds the whole token.
+
+    The database away is a 503 (`away` says what could not be done; nothing was recorded, so
+    the person may try again); anything else is an unexpected error (500)."""
     try:
-        yield
+        return await work
     except ProblemError:
         raise
+    except DB_UNAVAILABLE as error:
+        log.warning("link.database_unavailable", link=fingerprint(token), error=type(error).__name__)
+        return _failure(request, 503, away, "the database is unavailable just now; please try again in a minute")
     except Exception as error:
         log.exception("link.failed", link=fingerprint(token), error=type(error).__name__)
         raise ProblemError(500, "an unexpected error occurred; it has been logged") from None
@@ -101,8 +108,9 @@ def _refused_link(request: Request, refused: LinkRefused) -> Response:
 
 @router.get("/{token}", response_class=HTMLResponse, summary="The page a notice's link opens")
 async def show(token: str, request: Request) -> Response:
-    with _token_kept_out_of_logs(token):
-        page = await _answers(request).page(token)
+    page = await _guarded(request, token, _answers(request).page(token), "unreadable")
+    if isinstance(page, Response):
+        return page
     if isinstance(page, LinkRefused):
         return _refused_link(request, page)
     if page.step is None:
@@ -138,8 +146,9 @@ ANSWER_FORM = {"requestBody": {"required": True, "content": {"application/x-www-
              responses=problems(400, 409, 413, 415, 422), openapi_extra=ANSWER_FORM)
 async def answer(token: str, request: Request) -> Response:
     action, text = await _form(request)
-    with _token_kept_out_of_logs(token):
-        outcome = await _answers(request).answer(token, action, text)
+    outcome = await _guarded(request, token, _answers(request).answer(token, action, text), "unavailable")
+    if isinstance(outcome, Response):
+        return outcome
     if isinstance(outcome, LinkRefused):
         return _refused_link(request, outcome)
     if isinstance(outcome, Answered):

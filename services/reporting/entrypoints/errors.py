@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import structlog
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from shared.db.pool import UNAVAILABLE as DB_UNAVAILABLE
-from shared.http.problems import problem
+from shared.http.problems import install_database_unavailable, problem
 from services.reporting.application.errors import BadQuery, NotAllowed, NotCaughtUp, NotVisible
-
-log = structlog.get_logger(__name__)
 
 
 def install_read_errors(app: FastAPI) -> None:
@@ -37,8 +33,4 @@ def install_read_errors(app: FastAPI) -> None:
     async def _not_caught_up(request: Request, error: NotCaughtUp) -> Response:
         return problem(503, str(error), headers={"Retry-After": "1"})
 
-    for kind in DB_UNAVAILABLE:
-        @app.exception_handler(kind)
-        async def _database(request: Request, error: Exception) -> Response:
-            log.warning("reporting.database_unavailable", path=request.url.path, error=type(error).__name__)
-            return problem(503, "the read models are unavailable; try again", headers={"Retry-After": "2"})
+    install_database_unavailable(app, "the read models are unavailable; try again")

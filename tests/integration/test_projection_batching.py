@@ -107,7 +107,9 @@ async def test_a_trickle_gathers_on_the_server_and_is_taken_in_one_pull(rig: Rig
     # on its own): the three wait on the server for the one pull after the linger.
     assert (consumer.num_waiting, consumer.num_pending) == (0, 3)
     assert await rig.runner.wait_for(4, 10)
-    assert rig.recorder.batches == [[1, 2, 3, 4]]
+    # Taken together: with the first event, or, when the pull after the linger outlived its short
+    # timeout (PULL_SECONDS, a loaded machine), as the next batch. Never one event at a time.
+    assert rig.recorder.batches in ([[1, 2, 3, 4]], [[1], [2, 3, 4]]), rig.recorder.batches
 
 
 async def test_waiting_on_a_runner_as_it_becomes_active_never_sets_its_position_back(

@@ -47,6 +47,14 @@ def _link(inbox: SmtpInbox, index: int = 0) -> str:
     return match.group(1)
 
 
+async def _cooperation_mailed(notify: Harness, world: World, inbox: SmtpInbox) -> tuple[str, str]:
+    """Subscribe the institution by email and record a cooperation: its id and the mail's link."""
+    await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
+    cooperation = await world.cooperation("coop")
+    await eventually(lambda: inbox.messages, what="a mail")
+    return cooperation, _link(inbox)
+
+
 async def _answered_by_mail(notify: Harness, inbox: SmtpInbox, form: str) -> tuple[str, str]:
     """Answer the first mail's link with `form`; the texts of that mail and of the mail about the answer."""
     await eventually(lambda: inbox.messages, what="the first mail")
@@ -317,10 +325,7 @@ async def test_an_answer_the_intake_cannot_take_now_keeps_the_form_and_the_text_
     away = settings.model_copy(update={"intake_url": "http://127.0.0.1:9"})  # nothing listens: the intake is away
     form = urlencode({"action": "dispute", "text": "Tikšanās nenotika <b>nemaz</b>"})
     async with running_notifications(away) as notify:
-        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
-        cooperation = await world.cooperation("coop")
-        await eventually(lambda: inbox.messages, what="a mail")
-        link = _link(inbox)
+        cooperation, link = await _cooperation_mailed(notify, world, inbox)
         page = await notify.client.post(link, headers=FORM, content=form)
         assert page.status_code == 503 and page.headers["retry-after"]
         assert "mēģiniet vēlreiz" in page.text and "<form" in page.text
@@ -343,10 +348,7 @@ async def test_while_the_database_is_away_pages_and_the_api_answer_503_to_try_ag
     settings = await notifications_settings(make_settings, live_intake, smtp_url=inbox.url)
     form = urlencode({"action": "acknowledge", "text": "Paldies"})
     async with running_notifications(settings) as notify:
-        await subscribe(notify, world, "email", "direktore@ozolu-skola.lv")
-        cooperation = await world.cooperation("coop")
-        await eventually(lambda: inbox.messages, what="a mail")
-        link = _link(inbox)
+        cooperation, link = await _cooperation_mailed(notify, world, inbox)
 
         async def refused(*_: object) -> None:
             raise ConnectionRefusedError("as if PostgreSQL were away")

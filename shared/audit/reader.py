@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from collections import deque
 from collections.abc import AsyncGenerator
@@ -30,6 +31,7 @@ from shared.bus.eventlog import EventLog
 
 INACTIVE_THRESHOLD_SECONDS = 300.0
 PIPELINE_DEPTH = 2
+NO_RESPONDERS_PAUSE_SECONDS = 0.1
 
 
 class ReadInterrupted(RuntimeError):
@@ -75,16 +77,27 @@ class _Pulls:
         self._arrived: deque[Msg] = deque()
         self._ready = asyncio.Event()
         self._failure: str | None = None
+        self._reask = False  # a request was answered "no responders": ask again
+        self._unheard_since: float | None = None  # and since when nothing else came
 
     async def on_message(self, message: Msg) -> None:
         """Subscription callback: file a message under the oldest open request."""
         headers = message.headers
         if not message.data and headers and "Status" in headers:
-            if headers["Status"] != "100":  # 404/408: nothing more to give; 409: consumer gone
+            if headers["Status"] == "503":
+                # No responders: in a cluster a new consumer's interest reaches the other servers
+                # a moment after it was created (more so while nodes restart). Nothing was
+                # delivered for the request; `take` asks again.
+                self._reask = True
+                self._unheard_since = self._unheard_since or time.monotonic()
+                if self._open:
+                    self._open.popleft()
+            elif headers["Status"] != "100":  # 404/408: nothing more to give; 409: consumer gone
                 self._failure = f"{headers['Status']} {headers.get('Description', '')}".strip()
                 if self._open:
                     self._open.popleft()
         else:
+            self._unheard_since = None
             self._arrived.append(message)
             if self._open:
                 self._open[0][1] += 1
@@ -102,10 +115,18 @@ class _Pulls:
             await self._nc.publish(self._subject, json.dumps(request).encode(), reply=self._inbox)
 
     async def take(self, after: int) -> deque[Msg]:
-        """The messages that arrived since the last take, waiting for at least one."""
+        """The messages that arrived since the last take, waiting for at least one; none when a
+        request found no responders (the caller asks again, after a pause, for `timeout` at most)."""
         while not self._arrived:
             if self._failure:
                 raise ReadInterrupted(f"reading {self._stream} stopped after sequence {after}: {self._failure}")
+            if self._reask and self._unheard_since is not None:
+                if time.monotonic() - self._unheard_since > self._timeout:
+                    raise ReadInterrupted(f"no responders for {self._stream}'s reading consumer after sequence "
+                                          f"{after}")
+                self._reask = False
+                await asyncio.sleep(NO_RESPONDERS_PAUSE_SECONDS)
+                return deque()
             self._ready.clear()
             try:
                 await asyncio.wait_for(self._ready.wait(), self._timeout)

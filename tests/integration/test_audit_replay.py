@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.audit import ReadInterrupted, parse_instant, read_log, replay
+from shared.audit import ReadInterrupted, parse_instant, read_log, reader, replay
 from shared.bus.eventlog import EventLog
 from shared.events.envelope import StoredEvent
 from tests.support.harness import Harness, event
@@ -156,4 +157,44 @@ async def test_a_read_that_loses_its_consumer_fails_instead_of_ending_early(log:
 
     with pytest.raises(ReadInterrupted):
         async for _ in records:
+            pass
+
+
+async def test_a_read_whose_consumer_is_not_heard_yet_asks_again_until_it_is(
+        log: EventLog, posted: Posted, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a cluster, a new consumer's interest reaches the other servers a moment after it was
+    # created, and pull requests meanwhile are answered 503 "no responders". Here the consumer
+    # only comes into being 0.5 s after the reading starts asking.
+    create = reader._create_consumer
+    later: list[asyncio.Task[None]] = []
+
+    async def created_later(*args: Any) -> None:
+        async def create_soon() -> None:
+            await asyncio.sleep(0.5)
+            await create(*args)
+        later.append(asyncio.create_task(create_soon()))
+
+    monkeypatch.setattr(reader, "_create_consumer", created_later)
+    answered: list[str] = []
+    on_message = reader._Pulls.on_message
+
+    async def noting(self: Any, message: Any) -> None:
+        answered.append((message.headers or {}).get("Status", "message"))
+        await on_message(self, message)
+
+    monkeypatch.setattr(reader._Pulls, "on_message", noting)
+    records = [r async for r in read_log(log, stream=log.stream, first=posted.first, last=posted.last, timeout=5)]
+    assert [r.sequence for r in records] == sorted(posted.sequences.values())
+    assert "503" in answered  # asked before the consumer was there, and asked again
+    await asyncio.gather(*later)
+
+
+async def test_a_read_whose_consumer_is_never_heard_gives_up_after_its_timeout(
+        log: EventLog, posted: Posted, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def never(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(reader, "_create_consumer", never)
+    with pytest.raises(ReadInterrupted, match="no responders"):
+        async for _ in read_log(log, stream=log.stream, first=posted.first, last=posted.last, timeout=1):
             pass

@@ -74,7 +74,7 @@ async def _subscription_request(request: Request) -> SubscriptionRequest:
              openapi_extra={"requestBody": {"content": {"application/json": {
                  "schema": SubscriptionRequest.model_json_schema()}}}},
              responses={**json_answer(responses.SUBSCRIBED, "Subscribed", 201),
-                        **problems(400, 403, 404, 413, 415, 422, 503)})
+                        **problems(400, 403, 404, 413, 415, 422)})
 async def subscribe(request: Request, principal: Principal = Depends(principal_of)) -> JSONResponse:
     parsed = await _subscription_request(request)
     subscribed = _ok(await _subscriptions(request).subscribe(principal, parsed))
@@ -137,7 +137,7 @@ async def requeue_delivery(request: Request, delivery_id: str = id_in_path("deli
                         "institution's subscriptions, *answered* once the institution acknowledged, disputed "
                         "or answered it, and *untold* when neither holds. Admins and auditors see every "
                         "institution, coordinators those of their municipalities, an institution itself.",
-            responses={**json_answer(listing(responses.REACH)), **problems(403, 422, 503)})
+            responses={**json_answer(listing(responses.REACH)), **problems(403, 422)})
 async def list_reach(request: Request, municipality_id: str | None = id_in_query("municipality"),
                      institution_id: str | None = id_in_query("institution"),
                      limit: int = Query(100, ge=1, le=MAX_LIMIT, description="Items per page"),
